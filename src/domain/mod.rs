@@ -1,0 +1,7 @@
+//! The domain core: plain Rust, no Telegram and no SQL.
+
+pub mod node;
+pub mod role;
+
+pub use node::{Level, Node, NodeCode};
+pub use role::{Post, Role};

@@ -1,0 +1,3 @@
+//! pingan (平安): a Telegram bot for a four-level community-safety chat network.
+
+pub mod domain;
