@@ -1,7 +1,9 @@
 //! The domain core: plain Rust, no Telegram and no SQL.
 
 pub mod node;
+pub mod permission;
 pub mod role;
 
 pub use node::{Level, Node, NodeCode};
+pub use permission::{Action, Actor, Denied, Grant};
 pub use role::{Post, Role};

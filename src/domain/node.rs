@@ -64,7 +64,7 @@ impl Level {
 pub enum CodeError {
     #[error("empty code")]
     Empty,
-    #[error("segment `{0}` must be 1–16 lowercase latin letters, digits, `-` or `_`")]
+    #[error("segment `{0}` must be 1–16 lowercase latin letters, digits or `_`")]
     BadSegment(String),
     #[error("more than four levels")]
     TooDeep,
@@ -91,7 +91,7 @@ impl NodeCode {
                 && segment.len() <= Self::MAX_SEGMENT
                 && segment
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !ok {
                 return Err(CodeError::BadSegment(segment.to_string()));
             }
@@ -100,6 +100,17 @@ impl NodeCode {
             return Err(CodeError::TooDeep);
         }
         Ok(NodeCode(code))
+    }
+
+    /// The code as it appears in a `t.me/<bot>?start=join_…` link: Telegram
+    /// allows only `A-Za-z0-9_-` there, so dots become dashes.
+    pub fn to_link_payload(&self) -> String {
+        self.0.replace('.', "-")
+    }
+
+    /// Reads a code from a start link (dashes or dots accepted).
+    pub fn from_link_payload(raw: &str) -> Result<NodeCode, CodeError> {
+        NodeCode::parse(&raw.replace('-', "."))
     }
 
     pub fn as_str(&self) -> &str {
@@ -178,7 +189,7 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", " ", "xq..a", ".xq", "xq.", "x q", "西区", "a/b"] {
+        for bad in ["", " ", "xq..a", ".xq", "xq.", "x q", "西区", "a/b", "a-b"] {
             assert!(NodeCode::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -200,11 +211,12 @@ mod tests {
         }
 
         #[test]
-        fn valid_codes_round_trip(segs in proptest::collection::vec("[a-z0-9_-]{1,16}", 1..=4)) {
+        fn valid_codes_round_trip(segs in proptest::collection::vec("[a-z0-9_]{1,16}", 1..=4)) {
             let raw = segs.join(".");
             let c = NodeCode::parse(&raw).unwrap();
             prop_assert_eq!(c.as_str(), raw.as_str());
             prop_assert_eq!(c.level().depth(), segs.len());
+            prop_assert_eq!(NodeCode::from_link_payload(&c.to_link_payload()).unwrap(), c.clone());
             if let Some(p) = c.parent() {
                 prop_assert!(c.is_within(&p));
                 prop_assert!(p.is_parent_of(&c));

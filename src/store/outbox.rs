@@ -1,0 +1,191 @@
+//! Rows of the durable outbox: every message the bot owes someone.
+//!
+//! A row is `pending` until the dispatcher has sent it (`sent`), given up
+//! (`failed`), or it was withdrawn (`cancelled`). A dispatcher claims a row by
+//! setting a short lease, so two instances never send the same row at once;
+//! if a process dies mid-send the lease runs out and the row is sent again —
+//! at most one extra copy.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::Conn;
+
+/// What to do with a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutKind {
+    /// A new text message.
+    Send,
+    /// Replace the text (and buttons) of the message another row sent.
+    Edit { of: i64 },
+}
+
+/// A message to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub chat_id: i64,
+    pub kind: OutKind,
+    /// HTML; everything users wrote in it is already escaped.
+    pub text: String,
+    /// Inline keyboard as Bot API JSON.
+    pub markup: Option<String>,
+    pub reply_to: Option<i64>,
+}
+
+impl Outgoing {
+    pub fn text(chat_id: i64, text: impl Into<String>) -> Outgoing {
+        Outgoing { chat_id, kind: OutKind::Send, text: text.into(), markup: None, reply_to: None }
+    }
+
+    pub fn replying_to(mut self, message_id: Option<i64>) -> Outgoing {
+        self.reply_to = message_id;
+        self
+    }
+}
+
+/// A pending row with what is needed to send it.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: i64,
+    pub chat_id: i64,
+    pub kind: OutKind,
+    pub text: String,
+    pub markup: Option<String>,
+    pub reply_to: Option<i64>,
+    pub attempts: i64,
+    pub not_before_ms: i64,
+    pub lease_until_ms: i64,
+    /// For an edit: the message id the target row got, once it is sent.
+    pub target_message_id: Option<i64>,
+    /// For an edit: the target row's status.
+    pub target_status: Option<String>,
+}
+
+pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> sqlx::Result<i64> {
+    let (kind, edit_of) = match msg.kind {
+        OutKind::Send => ("send", None),
+        OutKind::Edit { of } => ("edit", Some(of)),
+    };
+    sqlx::query(
+        "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING id",
+    )
+    .bind(msg.chat_id)
+    .bind(kind)
+    .bind(&msg.text)
+    .bind(msg.markup.as_deref())
+    .bind(msg.reply_to)
+    .bind(edit_of)
+    .bind(now_ms)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("id")
+}
+
+fn pending(row: AnyRow) -> sqlx::Result<Pending> {
+    let kind: String = row.try_get("kind")?;
+    let edit_of: Option<i64> = row.try_get("edit_of")?;
+    Ok(Pending {
+        id: row.try_get("id")?,
+        chat_id: row.try_get("chat_id")?,
+        kind: match (kind.as_str(), edit_of) {
+            ("edit", Some(of)) => OutKind::Edit { of },
+            _ => OutKind::Send,
+        },
+        text: row.try_get("text")?,
+        markup: row.try_get("markup")?,
+        reply_to: row.try_get("reply_to")?,
+        attempts: row.try_get("attempts")?,
+        not_before_ms: row.try_get("not_before_ms")?,
+        lease_until_ms: row.try_get("lease_until_ms")?,
+        target_message_id: row.try_get("target_message_id")?,
+        target_status: row.try_get("target_status")?,
+    })
+}
+
+/// The oldest pending rows, in queue order (callers keep per-chat order by
+/// taking only the first row of each chat).
+pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pending>> {
+    sqlx::query(
+        "SELECT o.id, o.chat_id, o.kind, o.text, o.markup, o.reply_to, o.edit_of, o.attempts, o.not_before_ms, \
+         o.lease_until_ms, t.message_id AS target_message_id, t.status AS target_status \
+         FROM outbox o LEFT JOIN outbox t ON t.id = o.edit_of \
+         WHERE o.status = 'pending' ORDER BY o.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(pending)
+    .collect()
+}
+
+/// Takes the row for sending until `lease_until_ms`; false if another sender has it.
+pub async fn claim(conn: &mut Conn, id: i64, now_ms: i64, lease_until_ms: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 \
+         WHERE id = $2 AND status = 'pending' AND lease_until_ms <= $3",
+    )
+    .bind(lease_until_ms)
+    .bind(id)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_sent(conn: &mut Conn, id: i64, message_id: Option<i64>, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET status = 'sent', message_id = $1, sent_at = $2, error = NULL WHERE id = $3")
+        .bind(message_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Puts the row back in the queue, not to be tried before `not_before_ms`.
+pub async fn retry_later(conn: &mut Conn, id: i64, not_before_ms: i64, error: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET not_before_ms = $1, lease_until_ms = 0, error = $2 WHERE id = $3")
+        .bind(not_before_ms)
+        .bind(error)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(conn: &mut Conn, id: i64, error: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET status = 'failed', error = $1 WHERE id = $2")
+        .bind(error)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives up every pending row for a chat the bot can no longer write to.
+pub async fn fail_chat(conn: &mut Conn, chat_id: i64, error: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("UPDATE outbox SET status = 'failed', error = $1 WHERE chat_id = $2 AND status = 'pending'")
+        .bind(error)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Redirects pending rows of a group that became a supergroup.
+pub async fn move_chat(conn: &mut Conn, old: i64, new: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET chat_id = $1, lease_until_ms = 0 WHERE chat_id = $2 AND status = 'pending'")
+        .bind(new)
+        .bind(old)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Rows by status (for tests, `/healthz` and metrics).
+pub async fn count_status(conn: &mut Conn, status: &str) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = $1").bind(status).fetch_one(&mut *conn).await?.try_get("n")
+}
