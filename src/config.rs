@@ -18,7 +18,10 @@ pub struct ConfigError {
 }
 
 fn bad(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { var, problem: problem.into() }
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
 }
 
 /// What the bot needs to talk to the Bot API.
@@ -51,15 +54,24 @@ impl Default for Settings {
 
 /// Reads an optional variable; an empty value counts as unset.
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 impl Settings {
     pub fn from_env() -> Result<Settings, ConfigError> {
         let mut s = Settings::default();
         if let Some(url) = var("DATABASE_URL") {
-            if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                return Err(bad("DATABASE_URL", "must start with sqlite: or postgres://"));
+            if !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+            {
+                return Err(bad(
+                    "DATABASE_URL",
+                    "must start with sqlite: or postgres://",
+                ));
             }
             s.database_url = url;
         }
@@ -67,10 +79,16 @@ impl Settings {
             s.superadmins = parse_user_ids(&list).map_err(|p| bad("PINGAN_SUPERADMINS", p))?;
         }
         if let Some(loc) = var("PINGAN_LOCALE") {
-            s.locale = Locale::parse(&loc).ok_or_else(|| bad("PINGAN_LOCALE", format!("`{loc}` is not zh or en")))?;
+            s.locale = Locale::parse(&loc)
+                .ok_or_else(|| bad("PINGAN_LOCALE", format!("`{loc}` is not zh or en")))?;
         }
         if let Some(tz) = var("PINGAN_TZ") {
-            s.tz = tz.parse().map_err(|_| bad("PINGAN_TZ", format!("`{tz}` is not an IANA time zone such as Asia/Shanghai")))?;
+            s.tz = tz.parse().map_err(|_| {
+                bad(
+                    "PINGAN_TZ",
+                    format!("`{tz}` is not an IANA time zone such as Asia/Shanghai"),
+                )
+            })?;
         }
         Ok(s)
     }
@@ -78,16 +96,28 @@ impl Settings {
 
 impl BotConfig {
     pub fn from_env() -> Result<BotConfig, ConfigError> {
-        let token = var("TELOXIDE_TOKEN").ok_or_else(|| bad("TELOXIDE_TOKEN", "not set (the bot token from @BotFather; or try `pingan sandbox` without one)"))?;
+        let token = var("TELOXIDE_TOKEN").ok_or_else(|| {
+            bad(
+                "TELOXIDE_TOKEN",
+                "not set (the bot token from @BotFather; or try `pingan sandbox` without one)",
+            )
+        })?;
         if token.contains(char::is_whitespace) || !token.contains(':') {
-            return Err(bad("TELOXIDE_TOKEN", "does not look like a bot token (digits:letters)"));
+            return Err(bad(
+                "TELOXIDE_TOKEN",
+                "does not look like a bot token (digits:letters)",
+            ));
         }
         let api_url = match var("TELOXIDE_API_URL") {
             None => None,
             Some(raw) => {
-                let url = Url::parse(raw.trim_end_matches('/')).map_err(|e| bad("TELOXIDE_API_URL", format!("`{raw}` is not a URL: {e}")))?;
+                let url = Url::parse(raw.trim_end_matches('/'))
+                    .map_err(|e| bad("TELOXIDE_API_URL", format!("`{raw}` is not a URL: {e}")))?;
                 if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-                    return Err(bad("TELOXIDE_API_URL", format!("`{raw}` must be an http(s) URL")));
+                    return Err(bad(
+                        "TELOXIDE_API_URL",
+                        format!("`{raw}` must be an http(s) URL"),
+                    ));
                 }
                 Some(url)
             }

@@ -1,3 +1,30 @@
 //! pingan (平安): a Telegram bot for a four-level community-safety chat network.
+//!
+//! Map of the crate (see DESIGN.md §2):
+//! - [`domain`] — the node tree, roles and the permission rule. Plain Rust:
+//!   no Telegram, no SQL.
+//! - [`store`] — one portable SQL layer (sqlx `Any`) over SQLite and
+//!   PostgreSQL; migrations under `migrations/`.
+//! - [`telegram`] — the adapter: parses updates and commands, applies the
+//!   permission rule, renders replies (zh/en, user text escaped).
+//! - [`outbox`] — every message owed is queued in the database with the change
+//!   that causes it, then sent by the dispatcher at Telegram's pace.
+//! - [`import`] — reading a district from a TOML or CSV file.
+//! - [`sandbox`] — a Bot API-compatible server with an in-memory world, for
+//!   the tests and for trying the bot without Telegram.
+//! - [`app`] — starts and stops the pieces together; [`cli`] is the command line.
+//!
+//! An update's path: teloxide's long polling yields it → `telegram::updates`
+//! opens a transaction, records the `update_id`, runs the command (permission
+//! check, store changes) and queues the replies in the outbox → commit → the
+//! dispatcher, woken, sends the replies within Telegram's limits and records
+//! the message ids.
 
+pub mod app;
+pub mod clock;
+pub mod config;
 pub mod domain;
+pub mod i18n;
+pub mod outbox;
+pub mod store;
+pub mod telegram;

@@ -123,7 +123,9 @@ impl NodeCode {
 
     /// The parent's code, `None` for a district.
     pub fn parent(&self) -> Option<NodeCode> {
-        self.0.rsplit_once('.').map(|(p, _)| NodeCode(p.to_string()))
+        self.0
+            .rsplit_once('.')
+            .map(|(p, _)| NodeCode(p.to_string()))
     }
 
     /// True when `self` is `ancestor` or lies below it.

@@ -63,21 +63,28 @@ impl Actor {
     }
 
     fn covers(&self, code: &NodeCode, admin_only: bool) -> bool {
-        self.grants.iter().any(|g| code.is_within(&g.code) && (!admin_only || g.role == Role::Admin))
+        self.grants
+            .iter()
+            .any(|g| code.is_within(&g.code) && (!admin_only || g.role == Role::Admin))
     }
 
     /// The single permission rule (see the module docs).
     pub fn may(&self, action: Action<'_>) -> Result<(), Denied> {
         if let Action::Own(owner) = action {
-            return if owner == self.user_id || self.superadmin { Ok(()) } else { Err(Denied::NotYours) };
+            return if owner == self.user_id || self.superadmin {
+                Ok(())
+            } else {
+                Err(Denied::NotYours)
+            };
         }
         if self.superadmin {
             return Ok(());
         }
         match action {
-            Action::View(code) | Action::Bind(code) | Action::Operate(code) => {
-                self.covers(code, false).then_some(()).ok_or(Denied::NotStaff)
-            }
+            Action::View(code) | Action::Bind(code) | Action::Operate(code) => self
+                .covers(code, false)
+                .then_some(())
+                .ok_or(Denied::NotStaff),
             Action::AddChild(None) => Err(Denied::NotSuperadmin),
             Action::AddChild(Some(code)) | Action::ManageRoles(code) => {
                 if self.covers(code, true) {
@@ -96,7 +103,12 @@ impl Actor {
     pub fn top_nodes(&self) -> Vec<NodeCode> {
         let mut tops: Vec<NodeCode> = Vec::new();
         for g in &self.grants {
-            if !self.grants.iter().any(|o| o.code != g.code && g.code.is_within(&o.code)) && !tops.contains(&g.code) {
+            if !self
+                .grants
+                .iter()
+                .any(|o| o.code != g.code && g.code.is_within(&o.code))
+                && !tops.contains(&g.code)
+            {
                 tops.push(g.code.clone());
             }
         }
@@ -117,7 +129,14 @@ mod tests {
         Actor {
             user_id: 7,
             superadmin: false,
-            grants: grants.iter().map(|(c, r)| Grant { code: code(c), role: *r, post: Post::A }).collect(),
+            grants: grants
+                .iter()
+                .map(|(c, r)| Grant {
+                    code: code(c),
+                    role: *r,
+                    post: Post::A,
+                })
+                .collect(),
         }
     }
 
@@ -131,40 +150,170 @@ mod tests {
         let grid_police_b = actor(&[("xq.hmk.c1.g3", Police)]);
         let community_mediator = actor(&[("xq.hmk.c1", Mediator)]);
         let resident = actor(&[]);
-        let superadmin = Actor { user_id: 1, superadmin: true, grants: vec![] };
+        let superadmin = Actor {
+            user_id: 1,
+            superadmin: true,
+            grants: vec![],
+        };
 
         let g3 = code("xq.hmk.c1.g3");
         let g4 = code("xq.hmk.c1.g4");
         let hmk = code("xq.hmk");
         let other_street = code("xq.qxp.c1");
         let district = code("xq");
+        let community = code("xq.hmk.c1");
 
         let table: Vec<(&str, &Actor, Action, Result<(), Denied>)> = vec![
-            ("admin views own subtree", &street_admin, Action::View(&g3), Ok(())),
-            ("admin views own node", &street_admin, Action::View(&hmk), Ok(())),
-            ("admin cannot view sibling street", &street_admin, Action::View(&other_street), Err(NotStaff)),
-            ("admin cannot view above", &street_admin, Action::View(&district), Err(NotStaff)),
-            ("admin grants in subtree", &street_admin, Action::ManageRoles(&g3), Ok(())),
-            ("admin grants on own node", &street_admin, Action::ManageRoles(&hmk), Ok(())),
-            ("admin cannot grant outside", &street_admin, Action::ManageRoles(&other_street), Err(NotStaff)),
-            ("admin adds child in subtree", &street_admin, Action::AddChild(Some(&hmk)), Ok(())),
-            ("admin cannot create district", &street_admin, Action::AddChild(None), Err(NotSuperadmin)),
-            ("worker views own grid", &grid_worker, Action::View(&g3), Ok(())),
-            ("worker binds own grid", &grid_worker, Action::Bind(&g3), Ok(())),
-            ("worker cannot bind sibling grid", &grid_worker, Action::Bind(&g4), Err(NotStaff)),
-            ("worker cannot view parent", &grid_worker, Action::View(&code("xq.hmk.c1")), Err(NotStaff)),
-            ("worker cannot grant", &grid_worker, Action::ManageRoles(&g3), Err(NotAdmin)),
-            ("worker cannot add nodes", &grid_worker, Action::AddChild(Some(&g3)), Err(NotAdmin)),
-            ("police B post operates own grid", &grid_police_b, Action::Operate(&g3), Ok(())),
-            ("community mediator covers grids", &community_mediator, Action::Operate(&g4), Ok(())),
-            ("mediator cannot grant", &community_mediator, Action::ManageRoles(&g4), Err(NotAdmin)),
-            ("resident cannot view", &resident, Action::View(&g3), Err(NotStaff)),
-            ("resident cannot grant", &resident, Action::ManageRoles(&g3), Err(NotStaff)),
-            ("resident acts on own thing", &resident, Action::Own(7), Ok(())),
-            ("resident not on others' things", &resident, Action::Own(8), Err(NotYours)),
-            ("staff not on others' things either", &street_admin, Action::Own(8), Err(NotYours)),
-            ("superadmin creates district", &superadmin, Action::AddChild(None), Ok(())),
-            ("superadmin grants anywhere", &superadmin, Action::ManageRoles(&other_street), Ok(())),
+            (
+                "admin views own subtree",
+                &street_admin,
+                Action::View(&g3),
+                Ok(()),
+            ),
+            (
+                "admin views own node",
+                &street_admin,
+                Action::View(&hmk),
+                Ok(()),
+            ),
+            (
+                "admin cannot view sibling street",
+                &street_admin,
+                Action::View(&other_street),
+                Err(NotStaff),
+            ),
+            (
+                "admin cannot view above",
+                &street_admin,
+                Action::View(&district),
+                Err(NotStaff),
+            ),
+            (
+                "admin grants in subtree",
+                &street_admin,
+                Action::ManageRoles(&g3),
+                Ok(()),
+            ),
+            (
+                "admin grants on own node",
+                &street_admin,
+                Action::ManageRoles(&hmk),
+                Ok(()),
+            ),
+            (
+                "admin cannot grant outside",
+                &street_admin,
+                Action::ManageRoles(&other_street),
+                Err(NotStaff),
+            ),
+            (
+                "admin adds child in subtree",
+                &street_admin,
+                Action::AddChild(Some(&hmk)),
+                Ok(()),
+            ),
+            (
+                "admin cannot create district",
+                &street_admin,
+                Action::AddChild(None),
+                Err(NotSuperadmin),
+            ),
+            (
+                "worker views own grid",
+                &grid_worker,
+                Action::View(&g3),
+                Ok(()),
+            ),
+            (
+                "worker binds own grid",
+                &grid_worker,
+                Action::Bind(&g3),
+                Ok(()),
+            ),
+            (
+                "worker cannot bind sibling grid",
+                &grid_worker,
+                Action::Bind(&g4),
+                Err(NotStaff),
+            ),
+            (
+                "worker cannot view parent",
+                &grid_worker,
+                Action::View(&community),
+                Err(NotStaff),
+            ),
+            (
+                "worker cannot grant",
+                &grid_worker,
+                Action::ManageRoles(&g3),
+                Err(NotAdmin),
+            ),
+            (
+                "worker cannot add nodes",
+                &grid_worker,
+                Action::AddChild(Some(&g3)),
+                Err(NotAdmin),
+            ),
+            (
+                "police B post operates own grid",
+                &grid_police_b,
+                Action::Operate(&g3),
+                Ok(()),
+            ),
+            (
+                "community mediator covers grids",
+                &community_mediator,
+                Action::Operate(&g4),
+                Ok(()),
+            ),
+            (
+                "mediator cannot grant",
+                &community_mediator,
+                Action::ManageRoles(&g4),
+                Err(NotAdmin),
+            ),
+            (
+                "resident cannot view",
+                &resident,
+                Action::View(&g3),
+                Err(NotStaff),
+            ),
+            (
+                "resident cannot grant",
+                &resident,
+                Action::ManageRoles(&g3),
+                Err(NotStaff),
+            ),
+            (
+                "resident acts on own thing",
+                &resident,
+                Action::Own(7),
+                Ok(()),
+            ),
+            (
+                "resident not on others' things",
+                &resident,
+                Action::Own(8),
+                Err(NotYours),
+            ),
+            (
+                "staff not on others' things either",
+                &street_admin,
+                Action::Own(8),
+                Err(NotYours),
+            ),
+            (
+                "superadmin creates district",
+                &superadmin,
+                Action::AddChild(None),
+                Ok(()),
+            ),
+            (
+                "superadmin grants anywhere",
+                &superadmin,
+                Action::ManageRoles(&other_street),
+                Ok(()),
+            ),
         ];
         for (what, who, action, expected) in table {
             assert_eq!(who.may(action), expected, "{what}");
@@ -173,7 +322,11 @@ mod tests {
 
     #[test]
     fn top_nodes_drop_covered_ones() {
-        let a = actor(&[("xq.hmk.c1.g3", Role::Worker), ("xq.hmk", Role::Admin), ("xq.qxp.c2", Role::Police)]);
+        let a = actor(&[
+            ("xq.hmk.c1.g3", Role::Worker),
+            ("xq.hmk", Role::Admin),
+            ("xq.qxp.c2", Role::Police),
+        ]);
         assert_eq!(a.top_nodes(), vec![code("xq.hmk"), code("xq.qxp.c2")]);
     }
 }

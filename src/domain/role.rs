@@ -17,7 +17,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Worker, Role::Police, Role::Mediator, Role::Volunteer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Worker,
+        Role::Police,
+        Role::Mediator,
+        Role::Volunteer,
+    ];
 
     /// Accepts the English key or the usual Chinese words.
     pub fn parse(raw: &str) -> Option<Role> {

@@ -82,7 +82,10 @@ mod tests {
 
     #[test]
     fn escapes_html() {
-        assert_eq!(esc("<b>&\"x\"</b>"), "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;");
+        assert_eq!(
+            esc("<b>&\"x\"</b>"),
+            "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;"
+        );
         assert_eq!(esc("平安"), "平安");
     }
 

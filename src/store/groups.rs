@@ -24,7 +24,10 @@ fn group(row: AnyRow) -> sqlx::Result<GroupChat> {
     Ok(GroupChat {
         chat_id: row.try_get("chat_id")?,
         title: row.try_get("title")?,
-        node: row.try_get::<Option<String>, _>("node_code")?.map(stored_code).transpose()?,
+        node: row
+            .try_get::<Option<String>, _>("node_code")?
+            .map(stored_code)
+            .transpose()?,
         active: row.try_get::<i64, _>("active")? != 0,
     })
 }
@@ -32,7 +35,13 @@ fn group(row: AnyRow) -> sqlx::Result<GroupChat> {
 const COLUMNS: &str = "chat_id, title, node_code, active";
 
 /// Records the group (title, whether the bot is in it).
-pub async fn seen(conn: &mut Conn, chat_id: i64, title: &str, active: bool, now: i64) -> sqlx::Result<()> {
+pub async fn seen(
+    conn: &mut Conn,
+    chat_id: i64,
+    title: &str,
+    active: bool,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO group_chats (chat_id, title, active, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, active = excluded.active, updated_at = excluded.updated_at",
@@ -57,21 +66,25 @@ pub async fn set_active(conn: &mut Conn, chat_id: i64, active: bool, now: i64) -
 }
 
 pub async fn by_chat(conn: &mut Conn, chat_id: i64) -> sqlx::Result<Option<GroupChat>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM group_chats WHERE chat_id = $1"))
-        .bind(chat_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(group)
-        .transpose()
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM group_chats WHERE chat_id = $1"
+    ))
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(group)
+    .transpose()
 }
 
 pub async fn by_node(conn: &mut Conn, code: &NodeCode) -> sqlx::Result<Option<GroupChat>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM group_chats WHERE node_code = $1"))
-        .bind(code.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(group)
-        .transpose()
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM group_chats WHERE node_code = $1"
+    ))
+    .bind(code.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(group)
+    .transpose()
 }
 
 /// Binds the group to the node, releasing any binding the group had.
@@ -96,12 +109,16 @@ pub async fn unbind(conn: &mut Conn, chat_id: i64, now: i64) -> sqlx::Result<()>
 
 /// A group upgraded to a supergroup gets a new id; its binding moves with it.
 pub async fn migrate(conn: &mut Conn, old: i64, new: i64, now: i64) -> sqlx::Result<()> {
-    let Some(g) = by_chat(conn, old).await? else { return Ok(()) };
-    sqlx::query("UPDATE group_chats SET node_code = NULL, active = 0, updated_at = $1 WHERE chat_id = $2")
-        .bind(now)
-        .bind(old)
-        .execute(&mut *conn)
-        .await?;
+    let Some(g) = by_chat(conn, old).await? else {
+        return Ok(());
+    };
+    sqlx::query(
+        "UPDATE group_chats SET node_code = NULL, active = 0, updated_at = $1 WHERE chat_id = $2",
+    )
+    .bind(now)
+    .bind(old)
+    .execute(&mut *conn)
+    .await?;
     seen(conn, new, &g.title, true, now).await?;
     if let Some(code) = &g.node {
         bind(conn, new, code, now).await?;

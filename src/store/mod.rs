@@ -44,14 +44,19 @@ impl Store {
     /// Connects, creating a SQLite file if it is missing. Does not migrate.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
             }
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url).with_context(|| format!("DATABASE_URL `{url}` is not valid"))?;
+        let options = AnyConnectOptions::from_str(&url)
+            .with_context(|| format!("DATABASE_URL `{url}` is not valid"))?;
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
@@ -70,7 +75,12 @@ impl Store {
                     .connect_with(options)
                     .await
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(10).connect_with(options).await,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(10)
+                    .connect_with(options)
+                    .await
+            }
         }
         .with_context(|| format!("cannot open the database at {}", redact(&url)))?;
         Ok(Store { pool, backend })
@@ -88,7 +98,10 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("failed to apply database migrations")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("failed to apply database migrations")?;
         Ok(())
     }
 
@@ -101,11 +114,17 @@ impl Store {
     }
 
     pub async fn begin(&self) -> anyhow::Result<Tx> {
-        self.pool.begin().await.context("failed to begin a transaction")
+        self.pool
+            .begin()
+            .await
+            .context("failed to begin a transaction")
     }
 
     pub async fn conn(&self) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
-        self.pool.acquire().await.context("failed to get a database connection")
+        self.pool
+            .acquire()
+            .await
+            .context("failed to get a database connection")
     }
 
     pub async fn close(&self) {

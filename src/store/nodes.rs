@@ -8,11 +8,15 @@ use crate::domain::{Node, NodeCode};
 
 /// Reads a code written by this program; a malformed one is a corrupt row.
 pub(crate) fn stored_code(raw: String) -> sqlx::Result<NodeCode> {
-    NodeCode::parse(&raw).map_err(|e| sqlx::Error::Decode(format!("bad node code `{raw}` in database: {e}").into()))
+    NodeCode::parse(&raw)
+        .map_err(|e| sqlx::Error::Decode(format!("bad node code `{raw}` in database: {e}").into()))
 }
 
 fn node(row: AnyRow) -> sqlx::Result<Node> {
-    Ok(Node { code: stored_code(row.try_get("code")?)?, name: row.try_get("name")? })
+    Ok(Node {
+        code: stored_code(row.try_get("code")?)?,
+        name: row.try_get("name")?,
+    })
 }
 
 pub async fn get(conn: &mut Conn, code: &NodeCode) -> sqlx::Result<Option<Node>> {
@@ -63,15 +67,17 @@ pub async fn upsert(conn: &mut Conn, code: &NodeCode, name: &str, now: i64) -> s
 pub async fn subtree(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<Node>> {
     // substr rather than LIKE: `_` in a code would be a LIKE wildcard.
     let prefix = format!("{root}.");
-    sqlx::query("SELECT code, name FROM nodes WHERE code = $1 OR substr(code, 1, $2) = $3 ORDER BY code")
-        .bind(root.as_str())
-        .bind(prefix.len() as i64)
-        .bind(prefix)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(node)
-        .collect()
+    sqlx::query(
+        "SELECT code, name FROM nodes WHERE code = $1 OR substr(code, 1, $2) = $3 ORDER BY code",
+    )
+    .bind(root.as_str())
+    .bind(prefix.len() as i64)
+    .bind(prefix)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(node)
+    .collect()
 }
 
 /// Districts (nodes without a parent).
@@ -85,5 +91,8 @@ pub async fn roots(conn: &mut Conn) -> sqlx::Result<Vec<Node>> {
 }
 
 pub async fn count(conn: &mut Conn) -> sqlx::Result<i64> {
-    sqlx::query("SELECT COUNT(*) AS n FROM nodes").fetch_one(&mut *conn).await?.try_get("n")
+    sqlx::query("SELECT COUNT(*) AS n FROM nodes")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")
 }

@@ -34,7 +34,13 @@ pub struct Outgoing {
 
 impl Outgoing {
     pub fn text(chat_id: i64, text: impl Into<String>) -> Outgoing {
-        Outgoing { chat_id, kind: OutKind::Send, text: text.into(), markup: None, reply_to: None }
+        Outgoing {
+            chat_id,
+            kind: OutKind::Send,
+            text: text.into(),
+            markup: None,
+            reply_to: None,
+        }
     }
 
     pub fn replying_to(mut self, message_id: Option<i64>) -> Outgoing {
@@ -122,7 +128,12 @@ pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pendi
 }
 
 /// Takes the row for sending until `lease_until_ms`; false if another sender has it.
-pub async fn claim(conn: &mut Conn, id: i64, now_ms: i64, lease_until_ms: i64) -> sqlx::Result<bool> {
+pub async fn claim(
+    conn: &mut Conn,
+    id: i64,
+    now_ms: i64,
+    lease_until_ms: i64,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 \
          WHERE id = $2 AND status = 'pending' AND lease_until_ms <= $3",
@@ -135,7 +146,12 @@ pub async fn claim(conn: &mut Conn, id: i64, now_ms: i64, lease_until_ms: i64) -
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn mark_sent(conn: &mut Conn, id: i64, message_id: Option<i64>, now: i64) -> sqlx::Result<()> {
+pub async fn mark_sent(
+    conn: &mut Conn,
+    id: i64,
+    message_id: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE outbox SET status = 'sent', message_id = $1, sent_at = $2, error = NULL WHERE id = $3")
         .bind(message_id)
         .bind(now)
@@ -146,13 +162,20 @@ pub async fn mark_sent(conn: &mut Conn, id: i64, message_id: Option<i64>, now: i
 }
 
 /// Puts the row back in the queue, not to be tried before `not_before_ms`.
-pub async fn retry_later(conn: &mut Conn, id: i64, not_before_ms: i64, error: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET not_before_ms = $1, lease_until_ms = 0, error = $2 WHERE id = $3")
-        .bind(not_before_ms)
-        .bind(error)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+pub async fn retry_later(
+    conn: &mut Conn,
+    id: i64,
+    not_before_ms: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET not_before_ms = $1, lease_until_ms = 0, error = $2 WHERE id = $3",
+    )
+    .bind(not_before_ms)
+    .bind(error)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -167,11 +190,13 @@ pub async fn mark_failed(conn: &mut Conn, id: i64, error: &str) -> sqlx::Result<
 
 /// Gives up every pending row for a chat the bot can no longer write to.
 pub async fn fail_chat(conn: &mut Conn, chat_id: i64, error: &str) -> sqlx::Result<u64> {
-    let done = sqlx::query("UPDATE outbox SET status = 'failed', error = $1 WHERE chat_id = $2 AND status = 'pending'")
-        .bind(error)
-        .bind(chat_id)
-        .execute(&mut *conn)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'failed', error = $1 WHERE chat_id = $2 AND status = 'pending'",
+    )
+    .bind(error)
+    .bind(chat_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -187,5 +212,9 @@ pub async fn move_chat(conn: &mut Conn, old: i64, new: i64) -> sqlx::Result<()> 
 
 /// Rows by status (for tests, `/healthz` and metrics).
 pub async fn count_status(conn: &mut Conn, status: &str) -> sqlx::Result<i64> {
-    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = $1").bind(status).fetch_one(&mut *conn).await?.try_get("n")
+    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = $1")
+        .bind(status)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")
 }

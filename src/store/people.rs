@@ -35,7 +35,10 @@ fn user(row: AnyRow) -> sqlx::Result<User> {
         first_name: row.try_get("first_name")?,
         last_name: row.try_get("last_name")?,
         private_chat: row.try_get::<i64, _>("private_chat")? != 0,
-        grid: row.try_get::<Option<String>, _>("grid_code")?.map(stored_code).transpose()?,
+        grid: row
+            .try_get::<Option<String>, _>("grid_code")?
+            .map(stored_code)
+            .transpose()?,
     })
 }
 
@@ -43,7 +46,14 @@ const USER_COLUMNS: &str = "id, username, first_name, last_name, private_chat, g
 
 /// Records what Telegram says about a user; keeps what we learnt before
 /// (private chat, grid) unless told otherwise.
-pub async fn seen(conn: &mut Conn, id: i64, username: Option<&str>, first_name: &str, last_name: Option<&str>, now: i64) -> sqlx::Result<()> {
+pub async fn seen(
+    conn: &mut Conn,
+    id: i64,
+    username: Option<&str>,
+    first_name: &str,
+    last_name: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, username, first_name, last_name, private_chat, updated_at) VALUES ($1, $2, $3, $4, 0, $5) \
          ON CONFLICT (id) DO UPDATE SET username = excluded.username, first_name = excluded.first_name, \
@@ -60,7 +70,13 @@ pub async fn seen(conn: &mut Conn, id: i64, username: Option<&str>, first_name: 
 }
 
 /// A user named only by an import file; a later message from them fills in the rest.
-pub async fn known_by_import(conn: &mut Conn, id: i64, username: Option<&str>, name: Option<&str>, now: i64) -> sqlx::Result<()> {
+pub async fn known_by_import(
+    conn: &mut Conn,
+    id: i64,
+    username: Option<&str>,
+    name: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, username, first_name, private_chat, updated_at) VALUES ($1, $2, $3, 0, $4) \
          ON CONFLICT (id) DO NOTHING",
@@ -75,12 +91,20 @@ pub async fn known_by_import(conn: &mut Conn, id: i64, username: Option<&str>, n
 }
 
 pub async fn set_private_chat(conn: &mut Conn, id: i64, open: bool) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET private_chat = $1 WHERE id = $2").bind(flag(open)).bind(id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE users SET private_chat = $1 WHERE id = $2")
+        .bind(flag(open))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 pub async fn set_grid(conn: &mut Conn, id: i64, grid: &NodeCode) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET grid_code = $1 WHERE id = $2").bind(grid.as_str()).bind(id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE users SET grid_code = $1 WHERE id = $2")
+        .bind(grid.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -94,35 +118,46 @@ pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<User>> {
 }
 
 pub async fn by_username(conn: &mut Conn, username: &str) -> sqlx::Result<Option<User>> {
-    sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
-        .bind(username.trim_start_matches('@').to_lowercase())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(user)
-        .transpose()
+    sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+    ))
+    .bind(username.trim_start_matches('@').to_lowercase())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(user)
+    .transpose()
 }
 
 pub async fn grants_of(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Grant>> {
-    sqlx::query("SELECT node_code, role, backup FROM roles WHERE user_id = $1 ORDER BY node_code, role")
-        .bind(user_id)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|row| grant(&row))
-        .collect()
+    sqlx::query(
+        "SELECT node_code, role, backup FROM roles WHERE user_id = $1 ORDER BY node_code, role",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|row| grant(&row))
+    .collect()
 }
 
 fn grant(row: &AnyRow) -> sqlx::Result<Grant> {
     let role: String = row.try_get("role")?;
     Ok(Grant {
         code: stored_code(row.try_get("node_code")?)?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("bad role `{role}` in database").into()))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("bad role `{role}` in database").into()))?,
         post: Post::from_backup(row.try_get::<i64, _>("backup")? != 0),
     })
 }
 
 /// Grants a role, or moves an existing grant between the A and B post.
-pub async fn grant_role(conn: &mut Conn, user_id: i64, g: &Grant, by: Option<i64>, now: i64) -> sqlx::Result<()> {
+pub async fn grant_role(
+    conn: &mut Conn,
+    user_id: i64,
+    g: &Grant,
+    by: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO roles (user_id, node_code, role, backup, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (user_id, node_code, role) DO UPDATE SET backup = excluded.backup",
@@ -139,7 +174,12 @@ pub async fn grant_role(conn: &mut Conn, user_id: i64, g: &Grant, by: Option<i64
 }
 
 /// False when the person did not hold that role there.
-pub async fn revoke_role(conn: &mut Conn, user_id: i64, code: &NodeCode, role: Role) -> sqlx::Result<bool> {
+pub async fn revoke_role(
+    conn: &mut Conn,
+    user_id: i64,
+    code: &NodeCode,
+    role: Role,
+) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM roles WHERE user_id = $1 AND node_code = $2 AND role = $3")
         .bind(user_id)
         .bind(code.as_str())
@@ -181,7 +221,12 @@ pub async fn staff_in(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<Staf
             (Some(f), None) => f,
             (None, _) => String::new(),
         };
-        Ok(StaffEntry { user_id: row.try_get("user_id")?, name, username: row.try_get("username")?, grant: grant(&row)? })
+        Ok(StaffEntry {
+            user_id: row.try_get("user_id")?,
+            name,
+            username: row.try_get("username")?,
+            grant: grant(&row)?,
+        })
     })
     .collect()
 }

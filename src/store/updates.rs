@@ -16,5 +16,8 @@ pub async fn mark_processed(conn: &mut Conn, update_id: i64, now: i64) -> sqlx::
 }
 
 pub async fn count(conn: &mut Conn) -> sqlx::Result<i64> {
-    sqlx::query("SELECT COUNT(*) AS n FROM processed_updates").fetch_one(&mut *conn).await?.try_get("n")
+    sqlx::query("SELECT COUNT(*) AS n FROM processed_updates")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")
 }

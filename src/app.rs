@@ -1,0 +1,163 @@
+//! Wiring: the store, the Telegram adapter and the dispatcher, started
+//! together and stopped together.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use teloxide::prelude::*;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::config::{BotConfig, Settings};
+use crate::outbox::{DispatchStats, Dispatcher, Limits};
+use crate::store::Store;
+use crate::telegram::{self, transport::TelegramTransport};
+
+/// Who the bot is, from `getMe`.
+#[derive(Debug, Clone)]
+pub struct BotIdentity {
+    pub id: i64,
+    pub username: String,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct App(Arc<AppInner>);
+
+pub struct AppInner {
+    pub store: Store,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub me: BotIdentity,
+    pub dispatch_stats: Arc<DispatchStats>,
+    waker: Arc<Notify>,
+}
+
+impl std::ops::Deref for App {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Tells the dispatcher that rows were queued.
+    pub fn wake_dispatcher(&self) {
+        self.waker.notify_one();
+    }
+}
+
+/// How long sends in flight may take to finish at shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A started bot: polling and dispatching in the background.
+pub struct Running {
+    pub app: App,
+    stop: watch::Sender<bool>,
+    polling: JoinHandle<()>,
+    dispatcher: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops taking updates, lets sends in flight finish, and returns.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.polling.await;
+        let _ = self.dispatcher.await;
+    }
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+/// Opens the database (migrating it), checks the token with `getMe`,
+/// registers the command menu, and starts polling and the dispatcher.
+pub async fn start(
+    settings: Settings,
+    bot_config: BotConfig,
+    clock: Clock,
+) -> anyhow::Result<Running> {
+    let store = Store::open(&settings.database_url).await?;
+    let bot = telegram::make_bot(&bot_config);
+    let me = bot.get_me().await.map_err(|e| match e {
+        teloxide::RequestError::Api(_) => {
+            anyhow::anyhow!("TELOXIDE_TOKEN: the Bot API rejected the token ({e})")
+        }
+        _ => anyhow::anyhow!(
+            "TELOXIDE_API_URL: cannot reach the Bot API at {} ({e})",
+            bot.api_url()
+        ),
+    })?;
+    let me = BotIdentity {
+        id: me.id.0 as i64,
+        username: me.username.clone().unwrap_or_default(),
+    };
+    if let Err(e) = telegram::menu::register(&bot, settings.locale).await {
+        tracing::warn!(error = %e, "could not register the command menu");
+    }
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        TelegramTransport::new(bot.clone()),
+        clock.clone(),
+        Limits::default(),
+    );
+    let app = App(Arc::new(AppInner {
+        store,
+        settings,
+        clock,
+        me,
+        dispatch_stats: dispatcher.stats(),
+        waker: dispatcher.waker(),
+    }));
+    let (stop, rx) = watch::channel(false);
+    let dispatcher = tokio::spawn(dispatcher.run(stopped(rx.clone()), SHUTDOWN_GRACE));
+    let polling = {
+        let app = app.clone();
+        tokio::spawn(async move { telegram::poll(&app, bot, stopped(rx)).await })
+    };
+    tracing::info!(bot = %app.me.username, "pingan is running");
+    Ok(Running {
+        app,
+        stop,
+        polling,
+        dispatcher,
+    })
+}
+
+/// Runs until `shutdown` resolves (Ctrl-C or SIGTERM in the binary).
+pub async fn run(
+    settings: Settings,
+    bot_config: BotConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let running = start(settings, bot_config, Clock::System)
+        .await
+        .context("start-up failed")?;
+    shutdown.await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

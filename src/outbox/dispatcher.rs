@@ -1,0 +1,263 @@
+//! Sends the outbox, at Telegram's pace.
+//!
+//! One loop picks, for each chat, the oldest pending row (so a chat's
+//! messages arrive in order), checks the rate limiter, claims the row with a
+//! lease and sends it in a task of its own. Sends run concurrently because a
+//! slow reply (teloxide waits 10 s after any 5xx before reading it) must not
+//! hold up the other chats. The loop sleeps until a row is queued
+//! ([`Dispatcher::waker`]), a send ends, or the next row becomes sendable.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::limits::{Limits, RateLimiter};
+use super::wall_ms;
+use crate::clock::Clock;
+use crate::store::outbox::{self as rows, OutKind, Pending};
+use crate::store::{Store, groups, people};
+
+/// How a send failed, as far as the dispatcher needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// 429: wait this long before writing to the chat again.
+    RetryAfter(Duration),
+    /// The group became a supergroup with this id.
+    Migrated(i64),
+    /// The bot can no longer write there (removed, blocked, never started).
+    Gone(String),
+    /// The request is wrong and retrying will not help.
+    Rejected(String),
+    /// Network or server trouble: try again later.
+    Transient(String),
+}
+
+/// What actually talks to the Bot API (the Telegram adapter implements it).
+pub trait Transport: Send + Sync + 'static {
+    /// Sends or edits; returns the message id of a new message.
+    fn deliver(
+        &self,
+        msg: &Pending,
+        edit_target: Option<i64>,
+    ) -> impl Future<Output = Result<Option<i64>, SendError>> + Send;
+}
+
+/// Counters for logs, tests and metrics.
+#[derive(Debug, Default)]
+pub struct DispatchStats {
+    pub sent: AtomicU64,
+    pub too_many_requests: AtomicU64,
+    pub transient_errors: AtomicU64,
+    pub rejected: AtomicU64,
+    pub gone: AtomicU64,
+}
+
+/// Give up a row after this many transient failures.
+const MAX_ATTEMPTS: i64 = 8;
+/// Longer than any single request may take (teloxide's client times out at 17 s).
+const LEASE: Duration = Duration::from_secs(60);
+/// How many pending rows one pass looks at.
+const SCAN: i64 = 2000;
+
+pub struct Dispatcher<T: Transport> {
+    store: Store,
+    transport: Arc<T>,
+    clock: Clock,
+    limits: Limits,
+    wake: Arc<Notify>,
+    stats: Arc<DispatchStats>,
+}
+
+impl<T: Transport> Dispatcher<T> {
+    pub fn new(store: Store, transport: T, clock: Clock, limits: Limits) -> Self {
+        Dispatcher {
+            store,
+            transport: Arc::new(transport),
+            clock,
+            limits,
+            wake: Arc::new(Notify::new()),
+            stats: Arc::new(DispatchStats::default()),
+        }
+    }
+
+    /// Notify this after queueing rows so they go out at once.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    pub fn stats(&self) -> Arc<DispatchStats> {
+        self.stats.clone()
+    }
+
+    /// Runs until `shutdown` resolves, then lets sends in flight finish
+    /// (for at most `grace`). Unsent rows stay queued for the next start.
+    pub async fn run(self, shutdown: impl Future<Output = ()>, grace: Duration) {
+        let mut limiter = RateLimiter::new(self.limits.clone());
+        let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
+        let mut tasks = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            let next = match self.pass(&mut limiter, &in_flight, &mut tasks).await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "outbox pass failed");
+                    Some(Instant::now() + Duration::from_secs(1))
+                }
+            };
+            let sleep_until = next.unwrap_or_else(|| Instant::now() + Duration::from_secs(30));
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = self.wake.notified() => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                _ = tokio::time::sleep_until(sleep_until) => {}
+            }
+            while tasks.try_join_next().is_some() {}
+        }
+        let _ =
+            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    }
+
+    /// Starts every send that may go now; returns when to look again.
+    async fn pass(
+        &self,
+        limiter: &mut RateLimiter,
+        in_flight: &Arc<Mutex<HashSet<i64>>>,
+        tasks: &mut JoinSet<()>,
+    ) -> anyhow::Result<Option<Instant>> {
+        let mut conn = self.store.conn().await?;
+        let pending = rows::pending_rows(&mut conn, SCAN).await?;
+        let now = Instant::now();
+        let now_ms = wall_ms();
+        limiter.forget_idle(now);
+        let mut next: Option<Instant> = None;
+        let mut soonest = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
+        let mut chats_seen = HashSet::new();
+        for row in pending {
+            if !chats_seen.insert(row.chat_id) || in_flight.lock().unwrap().contains(&row.chat_id) {
+                continue;
+            }
+            let wait_ms = row.not_before_ms.max(row.lease_until_ms) - now_ms;
+            if wait_ms > 0 {
+                soonest(now + Duration::from_millis(wait_ms as u64));
+                continue;
+            }
+            let edit_target = match row.kind {
+                OutKind::Send => None,
+                OutKind::Edit { .. } => match (row.target_message_id, row.target_status.as_deref())
+                {
+                    (Some(id), _) => Some(id),
+                    (None, Some("pending")) => continue, // sent first; a finished send wakes us
+                    _ => {
+                        rows::mark_failed(&mut conn, row.id, "the message to edit was never sent")
+                            .await?;
+                        continue;
+                    }
+                },
+            };
+            if let Some(t) = limiter.next_free(row.chat_id, now) {
+                soonest(t);
+                continue;
+            }
+            if !rows::claim(&mut conn, row.id, now_ms, now_ms + LEASE.as_millis() as i64).await? {
+                continue;
+            }
+            limiter.record(row.chat_id, now);
+            in_flight.lock().unwrap().insert(row.chat_id);
+            let (store, transport, clock, stats, in_flight) = (
+                self.store.clone(),
+                self.transport.clone(),
+                self.clock.clone(),
+                self.stats.clone(),
+                in_flight.clone(),
+            );
+            let chat_id = row.chat_id;
+            tasks.spawn(async move {
+                let result = transport.deliver(&row, edit_target).await;
+                if let Err(e) = record(&store, &clock, &stats, &row, result).await {
+                    tracing::error!(error = %format!("{e:#}"), row = row.id, "could not record a send");
+                }
+                in_flight.lock().unwrap().remove(&chat_id);
+            });
+        }
+        Ok(next)
+    }
+}
+
+/// Writes what became of a send.
+async fn record(
+    store: &Store,
+    clock: &Clock,
+    stats: &DispatchStats,
+    row: &Pending,
+    result: Result<Option<i64>, SendError>,
+) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    let now = clock.now();
+    match result {
+        Ok(message_id) => {
+            stats.sent.fetch_add(1, Ordering::Relaxed);
+            rows::mark_sent(&mut tx, row.id, message_id.or(row.target_message_id), now).await?;
+        }
+        Err(SendError::RetryAfter(wait)) => {
+            stats.too_many_requests.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(chat = row.chat_id, ?wait, "429 from the Bot API");
+            rows::retry_later(
+                &mut tx,
+                row.id,
+                wall_ms() + wait.as_millis() as i64,
+                "429 Too Many Requests",
+            )
+            .await?;
+        }
+        Err(SendError::Migrated(new_chat)) => {
+            tracing::info!(
+                old = row.chat_id,
+                new = new_chat,
+                "group moved to a supergroup"
+            );
+            groups::migrate(&mut tx, row.chat_id, new_chat, now).await?;
+            rows::move_chat(&mut tx, row.chat_id, new_chat).await?;
+        }
+        Err(SendError::Gone(why)) => {
+            stats.gone.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(chat = row.chat_id, %why, "chat no longer reachable; dropping its queue");
+            rows::mark_failed(&mut tx, row.id, &why).await?;
+            rows::fail_chat(&mut tx, row.chat_id, &why).await?;
+            if row.chat_id < 0 {
+                groups::set_active(&mut tx, row.chat_id, false, now).await?;
+            } else {
+                people::set_private_chat(&mut tx, row.chat_id, false).await?;
+            }
+        }
+        Err(SendError::Rejected(why)) => {
+            stats.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(chat = row.chat_id, row = row.id, %why, "the Bot API rejected a message");
+            rows::mark_failed(&mut tx, row.id, &why).await?;
+        }
+        Err(SendError::Transient(why)) => {
+            stats.transient_errors.fetch_add(1, Ordering::Relaxed);
+            if row.attempts + 1 >= MAX_ATTEMPTS {
+                tracing::error!(chat = row.chat_id, row = row.id, %why, "giving up after repeated errors");
+                rows::mark_failed(&mut tx, row.id, &why).await?;
+            } else {
+                let backoff = Duration::from_secs(1u64 << row.attempts.clamp(0, 6));
+                tracing::warn!(chat = row.chat_id, row = row.id, %why, ?backoff, "send failed; will retry");
+                rows::retry_later(
+                    &mut tx,
+                    row.id,
+                    wall_ms() + backoff.as_millis() as i64,
+                    &why,
+                )
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

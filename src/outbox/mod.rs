@@ -1,0 +1,111 @@
+//! The durable outbox and its dispatcher.
+//!
+//! Every message the bot owes a group or a person is written to the `outbox`
+//! table in the same transaction as the change that causes it ([`queue`]),
+//! then sent by the [`Dispatcher`], which keeps to Telegram's limits
+//! ([`limits`]), honours `retry_after`, backs off on server and network
+//! errors, follows a group's move to a supergroup and stops writing to a chat
+//! that removed or blocked the bot. Nothing owed is lost on a crash: rows stay
+//! pending until sent, and a row whose sender died is sent again once its
+//! lease runs out (at most one extra copy).
+
+pub mod dispatcher;
+pub mod limits;
+
+pub use dispatcher::{DispatchStats, Dispatcher, SendError, Transport};
+pub use limits::Limits;
+
+use crate::store::Conn;
+use crate::store::outbox::{self as rows, Outgoing};
+
+/// Telegram's text limit is 4096 characters after entity parsing; longer
+/// replies are split at line ends well below it, so that tags (which never
+/// span lines in our replies) stay whole.
+pub const SPLIT_AT: usize = 3500;
+
+/// Queues messages in the caller's transaction, splitting long texts.
+pub async fn queue(conn: &mut Conn, msgs: &[Outgoing], now: i64) -> sqlx::Result<Vec<i64>> {
+    let now_ms = wall_ms();
+    let mut ids = Vec::new();
+    for msg in msgs {
+        let parts = split_text(&msg.text, SPLIT_AT);
+        let last = parts.len() - 1;
+        for (i, part) in parts.into_iter().enumerate() {
+            // Buttons go with the last part, a reply reference with the first.
+            let piece = Outgoing {
+                text: part,
+                markup: if i == last { msg.markup.clone() } else { None },
+                reply_to: if i == 0 { msg.reply_to } else { None },
+                ..msg.clone()
+            };
+            ids.push(rows::enqueue(conn, &piece, now, now_ms).await?);
+        }
+    }
+    Ok(ids)
+}
+
+/// Splits at line ends so that each part has at most `max` characters
+/// (a single longer line is cut at a character boundary).
+pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut len = 0;
+    for line in text.split_inclusive('\n') {
+        let n = line.chars().count();
+        if len + n > max && !current.is_empty() {
+            parts.push(std::mem::take(&mut current).trim_end().to_string());
+            len = 0;
+        }
+        if n > max {
+            let chars: Vec<char> = line.chars().collect();
+            for chunk in chars.chunks(max) {
+                parts.push(chunk.iter().collect());
+            }
+            continue;
+        }
+        current.push_str(line);
+        len += n;
+    }
+    if !current.trim().is_empty() || parts.is_empty() {
+        parts.push(current.trim_end().to_string());
+    }
+    parts
+}
+
+/// Real time in milliseconds, for send scheduling (never the test clock:
+/// pacing and retries happen in real time even when the domain's clock is
+/// held still).
+pub fn wall_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn short_text_is_one_part() {
+        assert_eq!(split_text("a\nb", 10), vec!["a\nb"]);
+    }
+
+    #[test]
+    fn splits_at_line_ends() {
+        let text = "aaaa\nbbbb\ncccc\n";
+        assert_eq!(split_text(text, 10), vec!["aaaa\nbbbb", "cccc"]);
+    }
+
+    proptest! {
+        #[test]
+        fn parts_fit_and_keep_all_lines(lines in proptest::collection::vec("[a-z平安]{0,30}", 1..60), max in 31usize..200) {
+            let text = lines.join("\n");
+            let parts = split_text(&text, max);
+            for p in &parts {
+                prop_assert!(p.chars().count() <= max);
+            }
+            let rejoined: Vec<String> = parts.join("\n").split('\n').map(|s| s.trim_end().to_string()).filter(|s| !s.is_empty()).collect();
+            let original: Vec<String> = lines.iter().map(|s| s.to_string()).filter(|s| !s.is_empty()).collect();
+            prop_assert_eq!(rejoined, original);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The command table and the parsing of `/name@bot args` into a command.
+//!
+//! One table lists every command with its usage line and description in both
+//! languages and who may use it where; `/help`, the menu registered with
+//! `setMyCommands`, and every usage error are drawn from it.
+
+use crate::i18n::Locale;
+
+/// Who a command is for; `/help` shows a command only to those it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    /// Anyone holding a role.
+    Staff,
+    /// Admins of some node.
+    Admin,
+}
+
+/// Where a command may be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Private,
+    Group,
+    Anywhere,
+}
+
+#[derive(Debug)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub args_zh: &'static str,
+    pub args_en: &'static str,
+    pub about_zh: &'static str,
+    pub about_en: &'static str,
+    pub audience: Audience,
+    pub place: Place,
+}
+
+impl CommandSpec {
+    pub fn usage(&self, locale: Locale) -> String {
+        let args = if locale.is_en() {
+            self.args_en
+        } else {
+            self.args_zh
+        };
+        if args.is_empty() {
+            format!("/{}", self.name)
+        } else {
+            format!("/{} {args}", self.name)
+        }
+    }
+
+    pub fn about(&self, locale: Locale) -> &'static str {
+        if locale.is_en() {
+            self.about_en
+        } else {
+            self.about_zh
+        }
+    }
+}
+
+macro_rules! spec {
+    ($name:literal, $args_zh:literal, $args_en:literal, $zh:literal, $en:literal, $aud:ident, $place:ident) => {
+        CommandSpec {
+            name: $name,
+            args_zh: $args_zh,
+            args_en: $args_en,
+            about_zh: $zh,
+            about_en: $en,
+            audience: Audience::$aud,
+            place: Place::$place,
+        }
+    };
+}
+
+pub static COMMANDS: &[CommandSpec] = &[
+    spec!(
+        "start",
+        "",
+        "",
+        "开始使用，加入网格",
+        "start, join your grid",
+        Everyone,
+        Private
+    ),
+    spec!(
+        "help",
+        "",
+        "",
+        "可用命令",
+        "what you can do here",
+        Everyone,
+        Anywhere
+    ),
+    spec!(
+        "whoami",
+        "",
+        "",
+        "我的身份与角色",
+        "your roles and nodes",
+        Everyone,
+        Anywhere
+    ),
+    spec!(
+        "tree",
+        "[编码]",
+        "[code]",
+        "查看节点树及群绑定",
+        "the node tree and its bound groups",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "staff",
+        "[编码]",
+        "[code]",
+        "查看工作人员（A/B岗）",
+        "who holds which role (A/B posts)",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "bind",
+        "<编码>",
+        "<code>",
+        "把本群绑定到节点",
+        "bind this group to a node",
+        Staff,
+        Group
+    ),
+    spec!(
+        "unbind",
+        "",
+        "",
+        "解除本群绑定",
+        "release this group's binding",
+        Staff,
+        Group
+    ),
+    spec!(
+        "addnode",
+        "<上级编码|-> <编码> <名称>",
+        "<parent-code|-> <code> <name>",
+        "新增下级节点",
+        "add a child node",
+        Admin,
+        Anywhere
+    ),
+    spec!(
+        "grant",
+        "<用户> <角色> [编码] [backup]",
+        "<user> <role> [code] [backup]",
+        "授予角色",
+        "grant a role",
+        Admin,
+        Anywhere
+    ),
+    spec!(
+        "revoke",
+        "<用户> <角色> [编码]",
+        "<user> <role> [code]",
+        "撤销角色",
+        "revoke a role",
+        Admin,
+        Anywhere
+    ),
+];
+
+pub fn spec(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// A command as the user typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation<'a> {
+    /// Lower-cased name without the slash.
+    pub name: String,
+    /// Everything after the name, trimmed.
+    pub args: &'a str,
+}
+
+/// Reads `/name[@bot] args`. `None` when the text is not a command, or is a
+/// command addressed to another bot (which we must leave alone).
+pub fn parse<'a>(text: &'a str, bot_username: &str) -> Option<Invocation<'a>> {
+    let rest = text.strip_prefix('/')?;
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let (head, args) = rest.split_at(end);
+    let (name, addressee) = match head.split_once('@') {
+        Some((n, bot)) => (n, Some(bot)),
+        None => (head, None),
+    };
+    if addressee.is_some_and(|bot| !bot.eq_ignore_ascii_case(bot_username)) {
+        return None;
+    }
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    Some(Invocation {
+        name: name.to_ascii_lowercase(),
+        args: args.trim(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_names_and_args() {
+        let inv = parse("/Bind@pingan_bot  xq.hmk ", "pingan_bot").unwrap();
+        assert_eq!(inv.name, "bind");
+        assert_eq!(inv.args, "xq.hmk");
+        assert_eq!(parse("/tree", "b").unwrap().args, "");
+        assert_eq!(parse("/grant\n@x worker", "b").unwrap().args, "@x worker");
+    }
+
+    #[test]
+    fn leaves_other_bots_and_non_commands_alone() {
+        assert_eq!(parse("/bind@otherbot xq", "pingan_bot"), None);
+        assert_eq!(parse("hello /bind", "pingan_bot"), None);
+        assert_eq!(parse("/ ", "pingan_bot"), None);
+        assert_eq!(parse("/中文", "pingan_bot"), None);
+    }
+
+    #[test]
+    fn every_command_has_both_languages() {
+        for c in COMMANDS {
+            assert!(
+                !c.about_zh.is_empty() && !c.about_en.is_empty(),
+                "{}",
+                c.name
+            );
+            assert_eq!(c.args_zh.is_empty(), c.args_en.is_empty(), "{}", c.name);
+            assert!(c.usage(Locale::En).starts_with('/'));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,40}") {
+            let _ = parse(&s, "pingan_bot");
+        }
+    }
+}

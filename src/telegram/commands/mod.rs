@@ -1,0 +1,11 @@
+//! One file per command (or pair of commands): parse the arguments, check
+//! the permission rule, apply, and word the reply.
+
+pub mod addnode;
+pub mod bind;
+pub mod help;
+pub mod roles;
+pub mod staff;
+pub mod start;
+pub mod tree;
+pub mod whoami;

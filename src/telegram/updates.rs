@@ -1,0 +1,289 @@
+//! From a Telegram update to database changes and queued replies.
+//!
+//! Each update is handled in one transaction that also records its
+//! `update_id` (so a redelivered update changes nothing twice) and queues
+//! every reply in the outbox. A refused or malformed command rolls its
+//! changes back and queues only the explanation.
+
+use teloxide::prelude::*;
+use teloxide::types::{CallbackQuery, Message, Update, UpdateKind, User};
+
+use super::command::{self, Invocation};
+use super::commands::{addnode, bind, help, roles, staff, start, tree, whoami};
+use super::context::{Ctx, Outcome, Person, UserError};
+use super::membership;
+use crate::app::App;
+use crate::domain::Actor;
+use crate::i18n::esc;
+use crate::outbox;
+use crate::store::outbox::Outgoing;
+use crate::store::{Conn, Tx, groups, people, updates};
+use crate::tr;
+
+pub async fn handle(app: &App, bot: &Bot, update: Update) -> anyhow::Result<()> {
+    let update_id = i64::from(update.id.0);
+    match &update.kind {
+        UpdateKind::Message(msg) => on_message(app, bot, update_id, msg).await,
+        UpdateKind::CallbackQuery(q) => on_callback(app, bot, update_id, q).await,
+        UpdateKind::MyChatMember(change) => {
+            membership::on_my_chat_member(app, update_id, change).await
+        }
+        _ => Ok(()),
+    }
+}
+
+fn person(u: &User) -> Person {
+    let name = match &u.last_name {
+        Some(last) => format!("{} {last}", u.first_name),
+        None => u.first_name.clone(),
+    };
+    Person {
+        id: u.id.0 as i64,
+        name,
+        username: u.username.clone(),
+    }
+}
+
+/// Opens the update's transaction: false if it was handled before.
+async fn begin(
+    app: &App,
+    tx: &mut Tx,
+    update_id: i64,
+    msg: &Message,
+    from: &User,
+) -> anyhow::Result<bool> {
+    let now = app.clock.now();
+    if !updates::mark_processed(tx, update_id, now).await? {
+        return Ok(false);
+    }
+    people::seen(
+        tx,
+        from.id.0 as i64,
+        from.username.as_deref(),
+        &from.first_name,
+        from.last_name.as_deref(),
+        now,
+    )
+    .await?;
+    if msg.chat.is_private() {
+        people::set_private_chat(tx, from.id.0 as i64, true).await?;
+    } else {
+        groups::seen(
+            tx,
+            msg.chat.id.0,
+            msg.chat.title().unwrap_or_default(),
+            true,
+            now,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+async fn on_message(app: &App, bot: &Bot, update_id: i64, msg: &Message) -> anyhow::Result<()> {
+    let Some(from) = msg.from.as_ref().filter(|u| !u.is_bot) else {
+        return Ok(());
+    };
+    if let Some(new) = msg.migrate_to_chat_id() {
+        return membership::on_migrated(app, update_id, msg.chat.id.0, new.0).await;
+    }
+    if msg.migrate_from_chat_id().is_some()
+        || msg.new_chat_members().is_some()
+        || msg.left_chat_member().is_some()
+    {
+        return Ok(()); // membership arrives as my_chat_member; the migration as migrate_to_chat_id
+    }
+    let text = msg.text().or(msg.caption()).unwrap_or_default();
+    match command::parse(text, &app.me.username) {
+        Some(inv) => on_command(app, bot, update_id, msg, from, inv).await,
+        None => on_chatter(app, update_id, msg, from).await,
+    }
+}
+
+/// A message that is not a command: remember where residents write, and in
+/// a private chat point to /help rather than staying silent.
+async fn on_chatter(app: &App, update_id: i64, msg: &Message, from: &User) -> anyhow::Result<()> {
+    let mut tx = app.store.begin().await?;
+    if !begin(app, &mut tx, update_id, msg, from).await? {
+        return Ok(());
+    }
+    let user_id = from.id.0 as i64;
+    if msg.chat.is_private() {
+        let l = app.settings.locale;
+        let hint = tr!(
+            l,
+            "发送 /help 查看我能做什么。",
+            "Send /help to see what I can do."
+        );
+        outbox::queue(
+            &mut tx,
+            &[Outgoing::text(msg.chat.id.0, hint)],
+            app.clock.now(),
+        )
+        .await?;
+    } else if let Some(grid) = groups::by_chat(&mut tx, msg.chat.id.0)
+        .await?
+        .and_then(|g| g.node)
+        .filter(|c| c.level() == crate::domain::Level::Grid)
+        && people::get(&mut tx, user_id)
+            .await?
+            .is_some_and(|u| u.grid.is_none())
+    {
+        people::set_grid(&mut tx, user_id, &grid).await?;
+    }
+    tx.commit().await?;
+    app.wake_dispatcher();
+    Ok(())
+}
+
+/// Commands whose check needs the sender's Telegram rights in the group.
+const NEEDS_TG_ADMIN: &[&str] = &["bind", "unbind"];
+
+async fn on_command(
+    app: &App,
+    bot: &Bot,
+    update_id: i64,
+    msg: &Message,
+    from: &User,
+    inv: Invocation<'_>,
+) -> anyhow::Result<()> {
+    let chat_id = msg.chat.id.0;
+    let tg_admin = if !msg.chat.is_private() && NEEDS_TG_ADMIN.contains(&inv.name.as_str()) {
+        match bot.get_chat_member(msg.chat.id, from.id).await {
+            Ok(member) => Some(member.is_privileged()),
+            Err(e) => {
+                tracing::warn!(error = %e, chat = chat_id, "getChatMember failed");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut tx = app.store.begin().await?;
+    if !begin(app, &mut tx, update_id, msg, from).await? {
+        return Ok(());
+    }
+    let sender = person(from);
+    let actor = Actor {
+        user_id: sender.id,
+        superadmin: app.settings.superadmins.contains(&sender.id),
+        grants: people::grants_of(&mut tx, sender.id).await?,
+    };
+    let group = if msg.chat.is_private() {
+        None
+    } else {
+        groups::by_chat(&mut tx, chat_id).await?
+    };
+    let replied = msg
+        .reply_to_message()
+        .and_then(|m| m.from.as_ref())
+        .filter(|u| !u.is_bot)
+        .map(person);
+    let mut ctx = Ctx {
+        app: app.clone(),
+        locale: app.settings.locale,
+        now: app.clock.now(),
+        chat_id,
+        message_id: i64::from(msg.id.0),
+        group,
+        sender,
+        actor,
+        replied,
+        tg_admin,
+        out: Vec::new(),
+    };
+    let outcome = run(&mut ctx, &mut tx, &inv).await;
+    let reply_to = Some(ctx.message_id);
+    match outcome {
+        Ok(text) => {
+            let mut msgs = vec![Outgoing::text(chat_id, text).replying_to(reply_to)];
+            msgs.append(&mut ctx.out);
+            outbox::queue(&mut tx, &msgs, ctx.now).await?;
+            tx.commit().await?;
+        }
+        Err(err) => {
+            tx.rollback().await?;
+            let text = explain(&ctx, err);
+            let mut tx = app.store.begin().await?;
+            if !begin(app, &mut tx, update_id, msg, from).await? {
+                return Ok(());
+            }
+            outbox::queue(
+                &mut tx,
+                &[Outgoing::text(chat_id, text).replying_to(reply_to)],
+                ctx.now,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+    }
+    app.wake_dispatcher();
+    Ok(())
+}
+
+async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
+    let args = inv.args;
+    match inv.name.as_str() {
+        "start" => start::run(ctx, conn, args).await,
+        "help" => help::run(ctx, conn, args).await,
+        "whoami" => whoami::run(ctx, conn, args).await,
+        "tree" => tree::run(ctx, conn, args).await,
+        "staff" => staff::run(ctx, conn, args).await,
+        "bind" => bind::bind(ctx, conn, args).await,
+        "unbind" => bind::unbind(ctx, conn, args).await,
+        "addnode" => addnode::run(ctx, conn, args).await,
+        "grant" => roles::grant(ctx, conn, args).await,
+        "revoke" => roles::revoke(ctx, conn, args).await,
+        other => Err(UserError::Refused(tr!(
+            ctx.locale,
+            "没有 /{} 这个命令。发送 /help 查看可用命令。",
+            "There is no /{} command. Send /help to see what you can do.",
+            esc(other)
+        ))),
+    }
+}
+
+/// The user's explanation of a failed command.
+fn explain(ctx: &Ctx, err: UserError) -> String {
+    let l = ctx.locale;
+    match err {
+        UserError::Usage(spec, problem) => {
+            let usage = esc(&spec.usage(l));
+            let sep = if problem.is_empty() { "" } else { "\n" };
+            tr!(
+                l,
+                "{problem}{sep}用法：{usage}",
+                "{problem}{sep}Usage: {usage}"
+            )
+        }
+        UserError::Refused(text) => text,
+        UserError::Internal(e) => {
+            tracing::error!(error = %format!("{e:#}"), chat = ctx.chat_id, "command failed");
+            tr!(
+                l,
+                "抱歉，出了点问题，请稍后再试。",
+                "Sorry, something went wrong. Please try again shortly."
+            )
+        }
+    }
+}
+
+/// No buttons are handed out yet: any press is stale or forged.
+async fn on_callback(
+    app: &App,
+    bot: &Bot,
+    update_id: i64,
+    q: &CallbackQuery,
+) -> anyhow::Result<()> {
+    let mut tx = app.store.begin().await?;
+    let fresh = updates::mark_processed(&mut tx, update_id, app.clock.now()).await?;
+    tx.commit().await?;
+    if fresh {
+        let l = app.settings.locale;
+        let text = tr!(l, "此按钮已失效。", "This button is no longer valid.");
+        if let Err(e) = bot.answer_callback_query(q.id.clone()).text(text).await {
+            tracing::warn!(error = %e, "answerCallbackQuery failed");
+        }
+    }
+    Ok(())
+}
