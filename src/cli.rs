@@ -1,0 +1,109 @@
+//! The command line: `pingan [run]`, `pingan migrate`, `pingan import FILE`.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{BotConfig, Settings};
+use crate::domain::NodeCode;
+use crate::import::{self, DistrictPlan, Format};
+use crate::store::{Store, nodes, people};
+
+#[derive(Debug, Parser)]
+#[command(name = "pingan", version, about = "平安 — community-safety Telegram bot")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Log lines as plain text or JSON (filter with RUST_LOG).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot with long polling (the default).
+    Run,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import a district (nodes and staff) from a .toml or .csv file.
+    Import {
+        /// The file to read.
+        file: PathBuf,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let bot = BotConfig::from_env()?;
+            crate::app::run(settings, bot, crate::app::signal()).await
+        }
+        Command::Migrate => {
+            Store::open(&settings.database_url).await?;
+            println!("migrations applied: {}", settings.database_url);
+            Ok(())
+        }
+        Command::Import { file } => import_file(&settings, &file).await,
+    }
+}
+
+async fn import_file(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let en = settings.locale.is_en();
+    let format = Format::from_path(file).with_context(|| format!("{}: the file must end in .toml or .csv", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let store = Store::open(&settings.database_url).await?;
+    let existing: HashSet<NodeCode> = {
+        let mut conn = store.conn().await?;
+        let mut codes = HashSet::new();
+        for root in nodes::roots(&mut conn).await? {
+            codes.extend(nodes::subtree(&mut conn, &root.code).await?.into_iter().map(|n| n.code));
+        }
+        codes
+    };
+    // Non-UTF-8 bytes must reach the parser as such so it can say "save as UTF-8".
+    let text = if std::str::from_utf8(&bytes).is_ok() { text.into_owned() } else { String::new() };
+    let plan = match import::parse_bytes(format, &bytes, &text, &|c: &NodeCode| existing.contains(c)) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            eprintln!("{}", errors.render(en));
+            anyhow::bail!(if en { "nothing was imported" } else { "未导入任何内容" });
+        }
+    };
+    let summary = apply(&store, &plan, &existing).await?;
+    if en {
+        println!("imported {}: {} nodes ({} new), {} staff roles", file.display(), plan.nodes.len(), summary.new_nodes, plan.staff.len());
+    } else {
+        println!("已导入 {}：节点 {} 个（新增 {} 个），职务 {} 项", file.display(), plan.nodes.len(), summary.new_nodes, plan.staff.len());
+    }
+    Ok(())
+}
+
+struct Summary {
+    new_nodes: usize,
+}
+
+/// Writes a validated plan in one transaction; importing twice changes nothing.
+async fn apply(store: &Store, plan: &DistrictPlan, existing: &HashSet<NodeCode>) -> anyhow::Result<Summary> {
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = store.begin().await?;
+    for node in &plan.nodes {
+        nodes::upsert(&mut tx, &node.code, &node.name, now).await?;
+    }
+    for staff in &plan.staff {
+        people::known_by_import(&mut tx, staff.user_id, staff.username.as_deref(), staff.name.as_deref(), now).await?;
+        let grant = crate::domain::Grant { code: staff.code.clone(), role: staff.role, post: staff.post };
+        people::grant_role(&mut tx, staff.user_id, &grant, None, now).await?;
+    }
+    tx.commit().await.context("failed to save the import")?;
+    Ok(Summary { new_nodes: plan.nodes.iter().filter(|n| !existing.contains(&n.code)).count() })
+}
