@@ -12,7 +12,11 @@ use crate::import::{self, DistrictPlan, Format};
 use crate::store::{Store, nodes, people};
 
 #[derive(Debug, Parser)]
-#[command(name = "pingan", version, about = "平安 — community-safety Telegram bot")]
+#[command(
+    name = "pingan",
+    version,
+    about = "平安 — community-safety Telegram bot"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -58,32 +62,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn import_file(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     let en = settings.locale.is_en();
-    let format = Format::from_path(file).with_context(|| format!("{}: the file must end in .toml or .csv", file.display()))?;
+    let format = Format::from_path(file)
+        .with_context(|| format!("{}: the file must end in .toml or .csv", file.display()))?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
     let store = Store::open(&settings.database_url).await?;
     let existing: HashSet<NodeCode> = {
         let mut conn = store.conn().await?;
         let mut codes = HashSet::new();
         for root in nodes::roots(&mut conn).await? {
-            codes.extend(nodes::subtree(&mut conn, &root.code).await?.into_iter().map(|n| n.code));
+            codes.extend(
+                nodes::subtree(&mut conn, &root.code)
+                    .await?
+                    .into_iter()
+                    .map(|n| n.code),
+            );
         }
         codes
     };
-    // Non-UTF-8 bytes must reach the parser as such so it can say "save as UTF-8".
-    let text = if std::str::from_utf8(&bytes).is_ok() { text.into_owned() } else { String::new() };
-    let plan = match import::parse_bytes(format, &bytes, &text, &|c: &NodeCode| existing.contains(c)) {
+    let plan = match import::parse_bytes(format, &bytes, &|c: &NodeCode| existing.contains(c)) {
         Ok(plan) => plan,
         Err(errors) => {
             eprintln!("{}", errors.render(en));
-            anyhow::bail!(if en { "nothing was imported" } else { "未导入任何内容" });
+            anyhow::bail!(if en {
+                "nothing was imported"
+            } else {
+                "未导入任何内容"
+            });
         }
     };
     let summary = apply(&store, &plan, &existing).await?;
     if en {
-        println!("imported {}: {} nodes ({} new), {} staff roles", file.display(), plan.nodes.len(), summary.new_nodes, plan.staff.len());
+        println!(
+            "imported {}: {} nodes ({} new), {} staff roles",
+            file.display(),
+            plan.nodes.len(),
+            summary.new_nodes,
+            plan.staff.len()
+        );
     } else {
-        println!("已导入 {}：节点 {} 个（新增 {} 个），职务 {} 项", file.display(), plan.nodes.len(), summary.new_nodes, plan.staff.len());
+        println!(
+            "已导入 {}：节点 {} 个（新增 {} 个），职务 {} 项",
+            file.display(),
+            plan.nodes.len(),
+            summary.new_nodes,
+            plan.staff.len()
+        );
     }
     Ok(())
 }
@@ -93,17 +116,38 @@ struct Summary {
 }
 
 /// Writes a validated plan in one transaction; importing twice changes nothing.
-async fn apply(store: &Store, plan: &DistrictPlan, existing: &HashSet<NodeCode>) -> anyhow::Result<Summary> {
+async fn apply(
+    store: &Store,
+    plan: &DistrictPlan,
+    existing: &HashSet<NodeCode>,
+) -> anyhow::Result<Summary> {
     let now = chrono::Utc::now().timestamp();
     let mut tx = store.begin().await?;
     for node in &plan.nodes {
         nodes::upsert(&mut tx, &node.code, &node.name, now).await?;
     }
     for staff in &plan.staff {
-        people::known_by_import(&mut tx, staff.user_id, staff.username.as_deref(), staff.name.as_deref(), now).await?;
-        let grant = crate::domain::Grant { code: staff.code.clone(), role: staff.role, post: staff.post };
+        people::known_by_import(
+            &mut tx,
+            staff.user_id,
+            staff.username.as_deref(),
+            staff.name.as_deref(),
+            now,
+        )
+        .await?;
+        let grant = crate::domain::Grant {
+            code: staff.code.clone(),
+            role: staff.role,
+            post: staff.post,
+        };
         people::grant_role(&mut tx, staff.user_id, &grant, None, now).await?;
     }
     tx.commit().await.context("failed to save the import")?;
-    Ok(Summary { new_nodes: plan.nodes.iter().filter(|n| !existing.contains(&n.code)).count() })
+    Ok(Summary {
+        new_nodes: plan
+            .nodes
+            .iter()
+            .filter(|n| !existing.contains(&n.code))
+            .count(),
+    })
 }

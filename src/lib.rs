@@ -21,10 +21,12 @@
 //! the message ids.
 
 pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod i18n;
+pub mod import;
 pub mod outbox;
 pub mod store;
 pub mod telegram;
