@@ -130,10 +130,9 @@ pub async fn migrate(conn: &mut Conn, old: i64, new: i64, now: i64) -> sqlx::Res
 pub async fn bound_in(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<GroupChat>> {
     let prefix = format!("{root}.");
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM group_chats WHERE node_code = $1 OR substr(node_code, 1, $2) = $3 ORDER BY node_code"
+        "SELECT {COLUMNS} FROM group_chats WHERE node_code = $1 OR substr(node_code, 1, length($2)) = $2 ORDER BY node_code"
     ))
     .bind(root.as_str())
-    .bind(prefix.len() as i64)
     .bind(prefix)
     .fetch_all(&mut *conn)
     .await?

@@ -68,10 +68,9 @@ pub async fn subtree(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<Node>
     // substr rather than LIKE: `_` in a code would be a LIKE wildcard.
     let prefix = format!("{root}.");
     sqlx::query(
-        "SELECT code, name FROM nodes WHERE code = $1 OR substr(code, 1, $2) = $3 ORDER BY code",
+        "SELECT code, name FROM nodes WHERE code = $1 OR substr(code, 1, length($2)) = $2 ORDER BY code",
     )
     .bind(root.as_str())
-    .bind(prefix.len() as i64)
     .bind(prefix)
     .fetch_all(&mut *conn)
     .await?

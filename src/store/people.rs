@@ -204,11 +204,10 @@ pub async fn staff_in(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<Staf
     sqlx::query(
         "SELECT r.user_id, r.node_code, r.role, r.backup, u.first_name, u.last_name, u.username \
          FROM roles r LEFT JOIN users u ON u.id = r.user_id \
-         WHERE r.node_code = $1 OR substr(r.node_code, 1, $2) = $3 \
+         WHERE r.node_code = $1 OR substr(r.node_code, 1, length($2)) = $2 \
          ORDER BY r.node_code, r.role, r.backup, r.user_id",
     )
     .bind(root.as_str())
-    .bind(prefix.len() as i64)
     .bind(prefix)
     .fetch_all(&mut *conn)
     .await?
