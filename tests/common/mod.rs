@@ -101,6 +101,12 @@ impl TestBot {
         self.sandbox.wait_message(&format!("the reply to {what:?}"), |m| m.chat_id == chat && m.reply_to == Some(message_id)).await
     }
 
+    /// Waits until the bot has taken (and so handled) every update: teloxide
+    /// confirms a batch only when it asks for the next, after handling it.
+    pub async fn settle(&self) {
+        self.sandbox.wait_until("the bot to take every update", |s| s.pending_updates() == 0).await;
+    }
+
     /// Opens a private chat with the bot (as pressing Start does).
     pub async fn start_private(&self, user: i64) -> SentMessage {
         self.say(user, user, "/start").await
