@@ -28,5 +28,6 @@ pub mod domain;
 pub mod i18n;
 pub mod import;
 pub mod outbox;
+pub mod sandbox;
 pub mod store;
 pub mod telegram;
