@@ -148,8 +148,6 @@ async fn dispatch(
             Some(m) => return methods::call(&mut w, m, p),
         }
     }
-    // Let waiters see that a poll started (e.g. "wait until the bot polls").
-    inner.notify();
     get_updates(inner, p).await
 }
 
@@ -159,10 +157,38 @@ async fn get_updates(inner: &Inner, p: &Params) -> Result<Value, ApiErr> {
     let limit = p.i64("limit")?.unwrap_or(100).clamp(1, 100) as usize;
     let timeout = p.i64("timeout")?.unwrap_or(0).clamp(0, 50) as u64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+    let allowed = match p.json("allowed_updates")? {
+        Some(Value::Array(a)) if !a.is_empty() => Some(
+            a.iter()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect::<Vec<_>>(),
+        ),
+        Some(Value::Array(_)) => None,
+        _ => Some(Vec::new()), // not given: keep the previous setting
+    };
+    let generation = {
+        let mut w = inner.lock();
+        match allowed {
+            Some(list) if list.is_empty() => {}
+            Some(list) => w.allowed_updates = Some(list),
+            None => w.allowed_updates = None,
+        }
+        w.poll_gen += 1;
+        w.poll_gen
+    };
     let mut rx = inner.changed.subscribe();
+    // Wake an older poll so that it is terminated, and waiters watching for this poll.
+    inner.notify();
     loop {
         {
             let mut w = inner.lock();
+            if w.poll_gen != generation {
+                return Err(ApiErr::new(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is \
+                     running",
+                ));
+            }
             if w.webhook.is_some() {
                 return Err(ApiErr::new(
                     409,
@@ -182,6 +208,10 @@ async fn get_updates(inner: &Inner, p: &Params) -> Result<Value, ApiErr> {
                     }
                 }
                 None => {}
+            }
+            if let Some(kinds) = w.allowed_updates.clone() {
+                w.updates
+                    .retain(|(_, u)| kinds.iter().any(|k| u.get(k).is_some()));
             }
             if !w.updates.is_empty() || timeout == 0 {
                 let out: Vec<Value> = w

@@ -277,3 +277,43 @@ async fn injected_faults() {
         (4, 2, 1)
     );
 }
+
+#[tokio::test]
+async fn a_second_poll_terminates_the_first() {
+    let (sb, bot) = setup().await;
+    let bot2 = bot.clone();
+    let first = tokio::spawn(async move { bot2.get_updates().timeout(20).await });
+    sb.wait_until("the first poll", |s| s.stats().requests("getUpdates") == 1)
+        .await;
+    let second = tokio::spawn(async move { bot.get_updates().timeout(1).await });
+    let err = first.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RequestError::Api(ApiError::TerminatedByOtherGetUpdates)
+        ),
+        "{err:?}"
+    );
+    assert!(second.await.unwrap().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn allowed_updates_filters_kinds() {
+    use teloxide::types::AllowedUpdate;
+    let (sb, bot) = setup().await;
+    let alice = sb.add_user("Alice", None);
+    let g = sb.create_group("街道", alice);
+    sb.add_bot(g, alice); // my_chat_member + message
+    let ups = bot
+        .get_updates()
+        .allowed_updates([AllowedUpdate::Message])
+        .await
+        .unwrap();
+    assert_eq!(ups.len(), 1);
+    assert!(matches!(ups[0].kind, UpdateKind::Message(_)));
+    // The setting sticks for later polls without allowed_updates.
+    sb.remove_bot(g, alice);
+    let next = ups[0].id.0 as i32 + 1;
+    assert!(bot.get_updates().offset(next).await.unwrap().is_empty());
+    assert_eq!(sb.pending_updates(), 0);
+}

@@ -210,3 +210,34 @@ async fn chats_members_commands_webhook() {
     assert!(sb.webhook().is_none());
     assert_eq!(bot.get_updates().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn real_dispatcher_round_trip() {
+    use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+    use teloxide::prelude::{ResponseResult, respond};
+    use teloxide::types::{Message, Update};
+
+    let (sb, bot) = setup().await;
+    let handler =
+        Update::filter_message().endpoint(|bot: teloxide::Bot, msg: Message| async move {
+            let text = msg.text().unwrap_or("").to_string();
+            let r: ResponseResult<()> = async {
+                bot.send_message(
+                    msg.chat.id,
+                    format!("<i>echo</i> {}", crate::sandbox::html::escape(&text)),
+                )
+                .parse_mode(ParseMode::Html)
+                .await?;
+                respond(())
+            }
+            .await;
+            r
+        });
+    let mut dispatcher = Dispatcher::builder(bot, handler).build();
+    let task = tokio::spawn(async move { dispatcher.dispatch().await });
+    let alice = sb.add_user("Alice", None);
+    sb.send_text(alice, alice, "<b>&");
+    let m = sb.wait_message("the echo", |m| m.chat_id == alice).await;
+    assert_eq!(m.text, "echo <b>&");
+    task.abort();
+}

@@ -88,6 +88,10 @@ pub(crate) struct World {
     /// Scope key (+ `:lang`) → commands.
     pub commands: BTreeMap<String, Vec<(String, String)>>,
     pub webhook: Option<(String, Option<String>)>,
+    /// Update kinds the bot asked for with `allowed_updates` (None = all).
+    pub allowed_updates: Option<Vec<String>>,
+    /// Bumped by every getUpdates; an older waiting poll is terminated with 409.
+    pub poll_gen: u64,
     pub faults: Vec<FaultRule>,
     pub limiter: Limiter,
     pub enforce: bool,
@@ -119,6 +123,8 @@ impl World {
             next_cb: 1,
             commands: BTreeMap::new(),
             webhook: None,
+            allowed_updates: None,
+            poll_gen: 0,
             faults: Vec::new(),
             limiter: Limiter::default(),
             enforce: true,
