@@ -22,14 +22,38 @@ async fn superadmin_builds_the_tree_and_sees_it() {
     bot.small_district().await;
     assert_eq!(node_count(&bot).await, 7);
     let tree = bot.say(bot.root, bot.root, "/tree").await;
-    for expected in ["西区", "河门口街道", "第三网格", "xq.hmk.c1.g4", "共 7 个节点"] {
-        assert!(tree.text.contains(expected), "{expected} missing from {}", tree.text);
+    for expected in [
+        "西区",
+        "河门口街道",
+        "第三网格",
+        "xq.hmk.c1.g4",
+        "共 7 个节点",
+    ] {
+        assert!(
+            tree.text.contains(expected),
+            "{expected} missing from {}",
+            tree.text
+        );
     }
     let sub = bot.say(bot.root, bot.root, "/tree xq.qxp").await;
-    assert!(sub.text.contains("清香坪社区") && !sub.text.contains("河门口"), "{}", sub.text);
+    assert!(
+        sub.text.contains("清香坪社区") && !sub.text.contains("河门口"),
+        "{}",
+        sub.text
+    );
     // The command menu was registered for everyone and for group admins.
-    assert!(bot.sandbox.my_commands("default").iter().any(|(c, _)| c == "whoami"));
-    assert!(bot.sandbox.my_commands("all_chat_administrators").iter().any(|(c, _)| c == "bind"));
+    assert!(
+        bot.sandbox
+            .my_commands("default")
+            .iter()
+            .any(|(c, _)| c == "whoami")
+    );
+    assert!(
+        bot.sandbox
+            .my_commands("all_chat_administrators")
+            .iter()
+            .any(|(c, _)| c == "bind")
+    );
 }
 
 #[tokio::test]
@@ -43,7 +67,11 @@ async fn addnode_refuses_bad_input_and_changes_nothing() {
         (root, "/addnode", "用法：/addnode"),
         (root, "/addnode xq.hmk", "用法"),
         (root, "/addnode xq.hmk xq.qxp.c9 错位", "上级编码后加一段"),
-        (root, "/addnode xq.hmk.c1.g3 xq.hmk.c1.g3.x 第五级", "最低一级"),
+        (
+            root,
+            "/addnode xq.hmk.c1.g3 xq.hmk.c1.g3.x 第五级",
+            "最低一级",
+        ),
         (root, "/addnode xq.nope xq.nope.c1 无名", "不存在"),
         (root, "/addnode xq xq.hmk 重复", "已被使用"),
         (root, "/addnode xq xq.Bad! 坏", "不是有效的节点编码"),
@@ -52,9 +80,17 @@ async fn addnode_refuses_bad_input_and_changes_nothing() {
     ];
     for (user, cmd, expected) in cases {
         let reply = bot.say(*user, *user, cmd).await;
-        assert!(reply.text.contains(expected), "{cmd}: expected {expected:?} in {:?}", reply.text);
+        assert!(
+            reply.text.contains(expected),
+            "{cmd}: expected {expected:?} in {:?}",
+            reply.text
+        );
     }
-    assert_eq!(node_count(&bot).await, 7, "refused commands changed nothing");
+    assert_eq!(
+        node_count(&bot).await,
+        7,
+        "refused commands changed nothing"
+    );
 }
 
 #[tokio::test]
@@ -62,15 +98,27 @@ async fn unknown_and_foreign_commands() {
     let bot = spawn().await;
     let user = bot.sandbox.add_user("甲", None);
     let reply = bot.say(user, user, "/frobnicate").await;
-    assert!(reply.text.contains("没有 /frobnicate 这个命令"), "{}", reply.text);
+    assert!(
+        reply.text.contains("没有 /frobnicate 这个命令"),
+        "{}",
+        reply.text
+    );
     let reply = bot.say(user, user, "随便说说").await;
     assert!(reply.text.contains("/help"), "{}", reply.text);
     // A command addressed to another bot is not ours to answer; the next one is.
     bot.sandbox.send_text(user, user, "/start@some_other_bot");
     let reply = bot.say(user, user, "/whoami").await;
     assert!(reply.text.contains("没有职务"), "{}", reply.text);
-    let answered: Vec<_> = bot.sandbox.messages(user).into_iter().filter(|m| m.text.contains("您好")).collect();
-    assert!(answered.is_empty(), "answered a command meant for another bot");
+    let answered: Vec<_> = bot
+        .sandbox
+        .messages(user)
+        .into_iter()
+        .filter(|m| m.text.contains("您好"))
+        .collect();
+    assert!(
+        answered.is_empty(),
+        "answered a command meant for another bot"
+    );
 }
 
 #[tokio::test]
@@ -85,7 +133,12 @@ async fn binding_needs_a_role_and_telegram_admin_rights() {
     let chat = bot.sandbox.create_group("第三网格群", outsider);
     bot.sandbox.join(chat, worker);
     bot.sandbox.add_bot(chat, outsider);
-    let hello = bot.sandbox.wait_message("greeting", |m| m.chat_id == chat && m.text.contains("/bind")).await;
+    let hello = bot
+        .sandbox
+        .wait_message("greeting", |m| {
+            m.chat_id == chat && m.text.contains("/bind")
+        })
+        .await;
     assert!(hello.text.contains("xq.hmk.c1.g3"));
 
     // Telegram admin without a pingan role: refused.
@@ -102,11 +155,23 @@ async fn binding_needs_a_role_and_telegram_admin_rights() {
     assert!(r.text.contains("用法：/bind"), "{}", r.text);
     {
         let mut c = bot.app().store.conn().await.unwrap();
-        assert!(groups::by_chat(&mut c, chat).await.unwrap().unwrap().node.is_none(), "refusals bound nothing");
+        assert!(
+            groups::by_chat(&mut c, chat)
+                .await
+                .unwrap()
+                .unwrap()
+                .node
+                .is_none(),
+            "refusals bound nothing"
+        );
     }
     // Both: bound.
     let r = bot.say(chat, worker, "/bind xq.hmk.c1.g3").await;
-    assert!(r.text.contains("✅") && r.text.contains("第三网格"), "{}", r.text);
+    assert!(
+        r.text.contains("✅") && r.text.contains("第三网格"),
+        "{}",
+        r.text
+    );
 
     // The same node cannot be bound twice.
     let other = bot.sandbox.create_group("另一个群", worker);
@@ -124,17 +189,30 @@ async fn binding_needs_a_role_and_telegram_admin_rights() {
     {
         let mut c = bot.app().store.conn().await.unwrap();
         let g = groups::by_chat(&mut c, chat).await.unwrap().unwrap();
-        assert!(!g.active && g.node == Some(code("xq.hmk.c1.g3")), "binding kept but inactive: {g:?}");
+        assert!(
+            !g.active && g.node == Some(code("xq.hmk.c1.g3")),
+            "binding kept but inactive: {g:?}"
+        );
     }
     bot.sandbox.add_bot(chat, outsider);
-    let back = bot.sandbox.wait_message("welcome back", |m| m.chat_id == chat && m.text.contains("我回来了")).await;
+    let back = bot
+        .sandbox
+        .wait_message("welcome back", |m| {
+            m.chat_id == chat && m.text.contains("我回来了")
+        })
+        .await;
     assert!(back.text.contains("第三网格"));
 
     // /unbind by the same staff.
     let r = bot.say(chat, worker, "/unbind").await;
     assert!(r.text.contains("已解除"), "{}", r.text);
     let mut c = bot.app().store.conn().await.unwrap();
-    assert!(groups::by_node(&mut c, &code("xq.hmk.c1.g3")).await.unwrap().is_none());
+    assert!(
+        groups::by_node(&mut c, &code("xq.hmk.c1.g3"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -152,20 +230,41 @@ async fn admins_grant_and_revoke_inside_their_subtree_only() {
 
     let a = street_admin;
     let r = bot.say(a, a, "/grant @wangfang worker xq.hmk.c1.g3").await;
-    assert!(r.text.contains("✅") && r.text.contains("网格员") && r.text.contains("A岗"), "{}", r.text);
+    assert!(
+        r.text.contains("✅") && r.text.contains("网格员") && r.text.contains("A岗"),
+        "{}",
+        r.text
+    );
     // The grantee hears of it privately.
-    bot.sandbox.wait_message("grantee told", |m| m.chat_id == worker && m.text.contains("您已被授予")).await;
-    let r = bot.say(a, a, &format!("/grant {backup} 网格员 xq.hmk.c1.g3 backup")).await;
+    bot.sandbox
+        .wait_message("grantee told", |m| {
+            m.chat_id == worker && m.text.contains("您已被授予")
+        })
+        .await;
+    let r = bot
+        .say(a, a, &format!("/grant {backup} 网格员 xq.hmk.c1.g3 backup"))
+        .await;
     assert!(r.text.contains("B岗"), "{}", r.text);
     // Outside the subtree: refused.
-    let r = bot.say(a, a, &format!("/grant {worker_at_qxp} worker xq.qxp.c1")).await;
+    let r = bot
+        .say(a, a, &format!("/grant {worker_at_qxp} worker xq.qxp.c1"))
+        .await;
     assert!(r.text.contains("没有职务"), "{}", r.text);
     // A worker may not grant.
-    let r = bot.say(worker, worker, &format!("/grant {backup} police xq.hmk.c1.g3")).await;
+    let r = bot
+        .say(
+            worker,
+            worker,
+            &format!("/grant {backup} police xq.hmk.c1.g3"),
+        )
+        .await;
     assert!(r.text.contains("管理员"), "{}", r.text);
     // Malformed.
     for (cmd, expected) in [
-        ("/grant @wangfang chief xq.hmk.c1.g3", "没有「chief」这个角色"),
+        (
+            "/grant @wangfang chief xq.hmk.c1.g3",
+            "没有「chief」这个角色",
+        ),
         ("/grant @nobody worker xq.hmk.c1.g3", "还不认识 @nobody"),
         ("/grant @wangfang worker", "请写出节点编码"),
         ("/grant", "用法：/grant"),
@@ -174,24 +273,48 @@ async fn admins_grant_and_revoke_inside_their_subtree_only() {
         assert!(r.text.contains(expected), "{cmd}: {}", r.text);
     }
     // In a group bound to the grid, replying to someone's message names them.
-    let chat = bot.bound_group("第三网格群", "xq.hmk.c1.g3", worker_owner(&bot, worker).await).await;
+    let chat = bot
+        .bound_group(
+            "第三网格群",
+            "xq.hmk.c1.g3",
+            worker_owner(&bot, worker).await,
+        )
+        .await;
     bot.sandbox.join(chat, a);
     bot.sandbox.join(chat, worker_at_qxp);
     let said = bot.sandbox.send_text(chat, worker_at_qxp, "我来帮忙巡逻");
     let r = bot.say_replying(chat, a, said, "/grant volunteer").await;
-    assert!(r.text.contains("✅") && r.text.contains("赵六") && r.text.contains("志愿者"), "{}", r.text);
+    assert!(
+        r.text.contains("✅") && r.text.contains("赵六") && r.text.contains("志愿者"),
+        "{}",
+        r.text
+    );
 
     let staff = bot.say(a, a, "/staff xq.hmk.c1.g3").await;
     for expected in ["王芳", "李强", "赵六", "A岗", "B岗", "@wangfang"] {
-        assert!(staff.text.contains(expected), "{expected} missing: {}", staff.text);
+        assert!(
+            staff.text.contains(expected),
+            "{expected} missing: {}",
+            staff.text
+        );
     }
-    let r = bot.say(a, a, &format!("/revoke {backup} worker xq.hmk.c1.g3")).await;
+    let r = bot
+        .say(a, a, &format!("/revoke {backup} worker xq.hmk.c1.g3"))
+        .await;
     assert!(r.text.contains("已撤销"), "{}", r.text);
-    let r = bot.say(a, a, &format!("/revoke {backup} worker xq.hmk.c1.g3")).await;
+    let r = bot
+        .say(a, a, &format!("/revoke {backup} worker xq.hmk.c1.g3"))
+        .await;
     assert!(r.text.contains("没有网格员角色"), "{}", r.text);
     let mut c = bot.app().store.conn().await.unwrap();
     assert!(people::grants_of(&mut c, backup).await.unwrap().is_empty());
-    assert_eq!(people::grants_of(&mut c, worker_at_qxp).await.unwrap().len(), 1);
+    assert_eq!(
+        people::grants_of(&mut c, worker_at_qxp)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 /// The worker binds their own grid group (as its Telegram owner).
@@ -204,29 +327,57 @@ async fn residents_join_by_link_and_see_only_their_commands() {
     let bot = spawn().await;
     bot.small_district().await;
     let resident = bot.sandbox.add_user("张三", None);
-    let r = bot.say(resident, resident, "/start join_xq-hmk-c1-g3").await;
+    let r = bot
+        .say(resident, resident, "/start join_xq-hmk-c1-g3")
+        .await;
     assert!(r.text.contains("第三网格"), "{}", r.text);
     let r = bot.say(resident, resident, "/whoami").await;
-    assert!(r.text.contains("所在网格：第三网格 xq.hmk.c1.g3"), "{}", r.text);
+    assert!(
+        r.text.contains("所在网格：第三网格 xq.hmk.c1.g3"),
+        "{}",
+        r.text
+    );
     let help = bot.say(resident, resident, "/help").await;
-    assert!(help.text.contains("/whoami") && !help.text.contains("/grant") && !help.text.contains("/tree"), "{}", help.text);
+    assert!(
+        help.text.contains("/whoami")
+            && !help.text.contains("/grant")
+            && !help.text.contains("/tree"),
+        "{}",
+        help.text
+    );
     let r = bot.say(resident, resident, "/tree").await;
-    assert!(r.text.contains("用法") || r.text.contains("没有职务"), "{}", r.text);
+    assert!(
+        r.text.contains("用法") || r.text.contains("没有职务"),
+        "{}",
+        r.text
+    );
     let r = bot.say(resident, resident, "/start join_xq-hmk").await;
     assert!(r.text.contains("不是网格"), "{}", r.text);
-    let r = bot.say(resident, resident, "/start join_xq-nowhere-c1-g1").await;
+    let r = bot
+        .say(resident, resident, "/start join_xq-nowhere-c1-g1")
+        .await;
     assert!(r.text.contains("不存在"), "{}", r.text);
 
     let root_help = bot.say(bot.root, bot.root, "/help").await;
-    assert!(root_help.text.contains("/grant") && root_help.text.contains("/addnode"), "{}", root_help.text);
+    assert!(
+        root_help.text.contains("/grant") && root_help.text.contains("/addnode"),
+        "{}",
+        root_help.text
+    );
 }
 
 #[tokio::test]
 async fn names_users_wrote_are_escaped() {
     let bot = spawn().await;
     let root = bot.root;
-    let r = bot.say(root, root, "/addnode - xq <b>西区</b> & \"co\"").await;
-    assert!(r.text.contains("<b>西区</b> & \"co\""), "shown literally: {}", r.text);
+    let r = bot
+        .say(root, root, "/addnode - xq <b>西区</b> & \"co\"")
+        .await;
+    assert!(
+        r.text.contains("<b>西区</b> & \"co\""),
+        "shown literally: {}",
+        r.text
+    );
     let r = bot.say(root, root, "/tree").await;
     assert!(r.text.contains("<b>西区</b>"), "{}", r.text);
     let evil = bot.sandbox.add_user("<i>坏人", None);
@@ -260,8 +411,36 @@ async fn group_upgraded_to_supergroup_keeps_its_binding() {
     bot.settle().await;
     {
         let mut c = bot.app().store.conn().await.unwrap();
-        assert_eq!(groups::by_node(&mut c, &code("xq")).await.unwrap().unwrap().chat_id, new_id);
+        assert_eq!(
+            groups::by_node(&mut c, &code("xq"))
+                .await
+                .unwrap()
+                .unwrap()
+                .chat_id,
+            new_id
+        );
     }
     let r = bot.say(new_id, bot.root, "/tree").await;
     assert!(r.text.contains("西区"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn the_bot_runs_on_postgres() {
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let bot = common::spawn_with(common::Options {
+        db: Some(db),
+        ..Default::default()
+    })
+    .await;
+    bot.small_district().await;
+    let worker = bot.sandbox.add_user("王网格员", None);
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    let chat = bot.bound_group("第三网格群", "xq.hmk.c1.g3", worker).await;
+    let staff = bot.say(chat, worker, "/staff").await;
+    assert!(staff.text.contains("王网格员"), "{}", staff.text);
+    let tree = bot.say(bot.root, bot.root, "/tree xq.hmk").await;
+    assert!(tree.text.contains("✅🏠 第三网格"), "{}", tree.text);
+    assert_eq!(node_count(&bot).await, 7);
 }

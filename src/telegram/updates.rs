@@ -117,7 +117,7 @@ async fn on_chatter(app: &App, update_id: i64, msg: &Message, from: &User) -> an
         );
         outbox::queue(
             &mut tx,
-            &[Outgoing::text(msg.chat.id.0, hint)],
+            &[Outgoing::text(msg.chat.id.0, hint).replying_to(Some(i64::from(msg.id.0)))],
             app.clock.now(),
         )
         .await?;

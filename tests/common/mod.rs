@@ -32,7 +32,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { locale: Locale::Zh, db: None }
+        Options {
+            locale: Locale::Zh,
+            db: None,
+        }
     }
 }
 
@@ -41,7 +44,11 @@ pub async fn spawn() -> TestBot {
 }
 
 pub async fn spawn_en() -> TestBot {
-    spawn_with(Options { locale: Locale::En, ..Options::default() }).await
+    spawn_with(Options {
+        locale: Locale::En,
+        ..Options::default()
+    })
+    .await
 }
 
 pub async fn spawn_with(opts: Options) -> TestBot {
@@ -51,22 +58,39 @@ pub async fn spawn_with(opts: Options) -> TestBot {
         Some(db) => db,
         None => TestDb::sqlite(),
     };
-    let mut settings = Settings { database_url: db.url().to_string(), locale: opts.locale, ..Settings::default() };
+    let mut settings = Settings {
+        database_url: db.url().to_string(),
+        locale: opts.locale,
+        ..Settings::default()
+    };
     settings.superadmins.insert(root);
     let clock = Clock::manual(T0);
-    let mut bot = TestBot { sandbox, db, clock, settings, running: None, root };
+    let mut bot = TestBot {
+        sandbox,
+        db,
+        clock,
+        settings,
+        running: None,
+        root,
+    };
     bot.start().await;
     bot
 }
 
 impl TestBot {
     pub fn bot_config(&self) -> BotConfig {
-        BotConfig { token: Sandbox::TOKEN.to_string(), api_url: Some(self.sandbox.api_url()) }
+        BotConfig {
+            token: Sandbox::TOKEN.to_string(),
+            api_url: Some(self.sandbox.api_url()),
+        }
     }
 
     pub async fn start(&mut self) {
         assert!(self.running.is_none(), "already running");
-        let running = pingan::app::start(self.settings.clone(), self.bot_config(), self.clock.clone()).await.expect("bot starts");
+        let running =
+            pingan::app::start(self.settings.clone(), self.bot_config(), self.clock.clone())
+                .await
+                .expect("bot starts");
         self.running = Some(running);
     }
 
@@ -98,13 +122,19 @@ impl TestBot {
     }
 
     pub async fn reply_to(&self, chat: i64, message_id: i64, what: &str) -> SentMessage {
-        self.sandbox.wait_message(&format!("the reply to {what:?}"), |m| m.chat_id == chat && m.reply_to == Some(message_id)).await
+        self.sandbox
+            .wait_message(&format!("the reply to {what:?}"), |m| {
+                m.chat_id == chat && m.reply_to == Some(message_id)
+            })
+            .await
     }
 
     /// Waits until the bot has taken (and so handled) every update: teloxide
     /// confirms a batch only when it asks for the next, after handling it.
     pub async fn settle(&self) {
-        self.sandbox.wait_until("the bot to take every update", |s| s.pending_updates() == 0).await;
+        self.sandbox
+            .wait_until("the bot to take every update", |s| s.pending_updates() == 0)
+            .await;
     }
 
     /// Opens a private chat with the bot (as pressing Start does).
@@ -117,7 +147,11 @@ impl TestBot {
         let chat = self.sandbox.create_group(title, admin);
         self.sandbox.add_bot(chat, admin);
         let reply = self.say(chat, admin, &format!("/bind {code}")).await;
-        assert!(reply.text.contains('✅'), "binding {code} failed: {}", reply.text);
+        assert!(
+            reply.text.contains('✅'),
+            "binding {code} failed: {}",
+            reply.text
+        );
         chat
     }
 
@@ -134,12 +168,24 @@ impl TestBot {
             "/addnode xq.qxp xq.qxp.c1 清香坪社区",
         ] {
             let reply = self.say(root, root, cmd).await;
-            assert!(reply.text.contains("已") || reply.text.contains("Added") || reply.text.contains("Created"), "{cmd}: {}", reply.text);
+            assert!(
+                reply.text.contains("已")
+                    || reply.text.contains("Added")
+                    || reply.text.contains("Created"),
+                "{cmd}: {}",
+                reply.text
+            );
         }
     }
 
     pub async fn grant(&self, user: i64, role: &str, code: &str) {
-        let reply = self.say(self.root, self.root, &format!("/grant {user} {role} {code}")).await;
+        let reply = self
+            .say(
+                self.root,
+                self.root,
+                &format!("/grant {user} {role} {code}"),
+            )
+            .await;
         assert!(reply.text.contains('✅'), "grant failed: {}", reply.text);
     }
 }
