@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
 use crate::outbox::{DispatchStats, Dispatcher, Limits};
+use crate::scheduler::{Job, Scheduler};
 use crate::store::Store;
 use crate::telegram::{self, transport::TelegramTransport};
 
@@ -34,6 +35,7 @@ pub struct AppInner {
     pub me: BotIdentity,
     pub dispatch_stats: Arc<DispatchStats>,
     waker: Arc<Notify>,
+    scheduler: Scheduler,
 }
 
 impl std::ops::Deref for App {
@@ -48,6 +50,17 @@ impl App {
     pub fn wake_dispatcher(&self) {
         self.waker.notify_one();
     }
+
+    /// Runs every scheduled job once at the clock's current time (the
+    /// background loop does this every few seconds; tests call it directly).
+    pub async fn tick(&self) {
+        self.scheduler.tick(self).await;
+    }
+}
+
+/// Every scheduled job of every feature.
+fn jobs() -> Vec<Box<dyn Job>> {
+    vec![]
 }
 
 /// How long sends in flight may take to finish at shutdown.
@@ -59,6 +72,7 @@ pub struct Running {
     stop: watch::Sender<bool>,
     polling: JoinHandle<()>,
     dispatcher: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
 }
 
 impl Running {
@@ -66,6 +80,7 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.polling.await;
+        let _ = self.scheduler.await;
         let _ = self.dispatcher.await;
     }
 }
@@ -112,9 +127,14 @@ pub async fn start(
         me,
         dispatch_stats: dispatcher.stats(),
         waker: dispatcher.waker(),
+        scheduler: Scheduler::new(jobs()),
     }));
     let (stop, rx) = watch::channel(false);
     let dispatcher = tokio::spawn(dispatcher.run(stopped(rx.clone()), SHUTDOWN_GRACE));
+    let scheduler = {
+        let app = app.clone();
+        tokio::spawn(app.scheduler.clone().run(app.clone(), stopped(rx.clone())))
+    };
     let polling = {
         let app = app.clone();
         tokio::spawn(async move { telegram::poll(&app, bot, stopped(rx)).await })
@@ -125,6 +145,7 @@ pub async fn start(
         stop,
         polling,
         dispatcher,
+        scheduler,
     })
 }
 

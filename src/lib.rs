@@ -12,6 +12,8 @@
 //! - [`import`] — reading a district from a TOML or CSV file.
 //! - [`sandbox`] — a Bot API-compatible server with an in-memory world, for
 //!   the tests and for trying the bot without Telegram.
+//! - [`scheduler`] — time-driven jobs (reminders, follow-ups, reports), run
+//!   once per occurrence.
 //! - [`app`] — starts and stops the pieces together; [`cli`] is the command line.
 //!
 //! An update's path: teloxide's long polling yields it → `telegram::updates`
@@ -29,5 +31,6 @@ pub mod i18n;
 pub mod import;
 pub mod outbox;
 pub mod sandbox;
+pub mod scheduler;
 pub mod store;
 pub mod telegram;

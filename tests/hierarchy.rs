@@ -444,3 +444,29 @@ async fn the_bot_runs_on_postgres() {
     assert!(tree.text.contains("✅🏠 第三网格"), "{}", tree.text);
     assert_eq!(node_count(&bot).await, 7);
 }
+
+#[tokio::test]
+async fn forged_button_presses_change_nothing() {
+    let bot = spawn().await;
+    bot.small_district().await;
+    let resident = bot.sandbox.add_user("张三", None);
+    let reply = bot.start_private(resident).await;
+    for data in ["a:send:1", "c:accept:99", "garbage", ""] {
+        let id = bot
+            .sandbox
+            .press_button(resident, reply.message_id, resident, data);
+        bot.sandbox
+            .wait_until("the press answered", |s| {
+                s.callback_answers().iter().any(|a| a.query_id == id)
+            })
+            .await;
+        let answer = bot
+            .sandbox
+            .callback_answers()
+            .into_iter()
+            .find(|a| a.query_id == id)
+            .unwrap();
+        assert!(answer.text.unwrap_or_default().contains("已失效"), "{data}");
+    }
+    assert_eq!(node_count(&bot).await, 7);
+}

@@ -76,6 +76,25 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// Turns one of our HTML replies into plain text (for button toasts, which
+/// Telegram shows unformatted).
+pub fn plain(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +106,15 @@ mod tests {
             "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;"
         );
         assert_eq!(esc("平安"), "平安");
+    }
+
+    #[test]
+    fn plain_undoes_esc_and_tags() {
+        let user = "<b>&x</b>";
+        assert_eq!(
+            plain(&format!("<b>{}</b> ok", esc(user))),
+            format!("{user} ok")
+        );
     }
 
     #[test]

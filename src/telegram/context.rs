@@ -6,7 +6,7 @@ use crate::domain::{Action, Actor, Denied, Node, NodeCode};
 use crate::i18n::{Locale, esc};
 use crate::store::groups::GroupChat;
 use crate::store::outbox::Outgoing;
-use crate::store::{Conn, nodes, people};
+use crate::store::{Conn, groups, nodes, people};
 use crate::telegram::command::CommandSpec;
 use crate::tr;
 
@@ -74,7 +74,50 @@ impl From<anyhow::Error> for UserError {
 
 pub type Outcome = Result<String, UserError>;
 
+/// Where a command was sent or a button pressed.
+#[derive(Debug, Clone, Copy)]
+pub struct Here {
+    pub chat_id: i64,
+    pub private: bool,
+    /// The command message, or the message carrying the pressed button.
+    pub message_id: i64,
+}
+
 impl Ctx {
+    /// Loads what the permission rule and the handlers need about the sender and the chat.
+    pub async fn load(
+        app: &App,
+        conn: &mut Conn,
+        here: Here,
+        sender: Person,
+        replied: Option<Person>,
+        tg_admin: Option<bool>,
+    ) -> anyhow::Result<Ctx> {
+        let actor = Actor {
+            user_id: sender.id,
+            superadmin: app.settings.superadmins.contains(&sender.id),
+            grants: people::grants_of(conn, sender.id).await?,
+        };
+        let group = if here.private {
+            None
+        } else {
+            groups::by_chat(conn, here.chat_id).await?
+        };
+        Ok(Ctx {
+            app: app.clone(),
+            locale: app.settings.locale,
+            now: app.clock.now(),
+            chat_id: here.chat_id,
+            message_id: here.message_id,
+            group,
+            sender,
+            actor,
+            replied,
+            tg_admin,
+            out: Vec::new(),
+        })
+    }
+
     pub fn in_private(&self) -> bool {
         self.group.is_none()
     }

@@ -5,6 +5,7 @@
 //! out of groups, `transport` sends outbox rows, `menu` registers the command
 //! menu.
 
+pub mod callbacks;
 pub mod command;
 pub mod commands;
 pub mod context;

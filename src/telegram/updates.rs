@@ -10,10 +10,9 @@ use teloxide::types::{CallbackQuery, Message, Update, UpdateKind, User};
 
 use super::command::{self, Invocation};
 use super::commands::{addnode, bind, help, roles, staff, start, tree, whoami};
-use super::context::{Ctx, Outcome, Person, UserError};
+use super::context::{Ctx, Here, Outcome, Person, UserError};
 use super::membership;
 use crate::app::App;
-use crate::domain::Actor;
 use crate::i18n::esc;
 use crate::outbox;
 use crate::store::outbox::Outgoing;
@@ -32,7 +31,7 @@ pub async fn handle(app: &App, bot: &Bot, update: Update) -> anyhow::Result<()> 
     }
 }
 
-fn person(u: &User) -> Person {
+pub(crate) fn person(u: &User) -> Person {
     let name = match &u.last_name {
         Some(last) => format!("{} {last}", u.first_name),
         None => u.first_name.clone(),
@@ -163,35 +162,17 @@ async fn on_command(
     if !begin(app, &mut tx, update_id, msg, from).await? {
         return Ok(());
     }
-    let sender = person(from);
-    let actor = Actor {
-        user_id: sender.id,
-        superadmin: app.settings.superadmins.contains(&sender.id),
-        grants: people::grants_of(&mut tx, sender.id).await?,
-    };
-    let group = if msg.chat.is_private() {
-        None
-    } else {
-        groups::by_chat(&mut tx, chat_id).await?
-    };
     let replied = msg
         .reply_to_message()
         .and_then(|m| m.from.as_ref())
         .filter(|u| !u.is_bot)
         .map(person);
-    let mut ctx = Ctx {
-        app: app.clone(),
-        locale: app.settings.locale,
-        now: app.clock.now(),
+    let here = Here {
         chat_id,
+        private: msg.chat.is_private(),
         message_id: i64::from(msg.id.0),
-        group,
-        sender,
-        actor,
-        replied,
-        tg_admin,
-        out: Vec::new(),
     };
+    let mut ctx = Ctx::load(app, &mut tx, here, person(from), replied, tg_admin).await?;
     let outcome = run(&mut ctx, &mut tx, &inv).await;
     let reply_to = Some(ctx.message_id);
     match outcome {
@@ -244,7 +225,7 @@ async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
 }
 
 /// The user's explanation of a failed command.
-fn explain(ctx: &Ctx, err: UserError) -> String {
+pub(crate) fn explain(ctx: &Ctx, err: UserError) -> String {
     let l = ctx.locale;
     match err {
         UserError::Usage(spec, problem) => {
@@ -268,20 +249,20 @@ fn explain(ctx: &Ctx, err: UserError) -> String {
     }
 }
 
-/// No buttons are handed out yet: any press is stale or forged.
+/// A button press: see [`super::callbacks`].
 async fn on_callback(
     app: &App,
     bot: &Bot,
     update_id: i64,
     q: &CallbackQuery,
 ) -> anyhow::Result<()> {
-    let mut tx = app.store.begin().await?;
-    let fresh = updates::mark_processed(&mut tx, update_id, app.clock.now()).await?;
-    tx.commit().await?;
-    if fresh {
-        let l = app.settings.locale;
-        let text = tr!(l, "此按钮已失效。", "This button is no longer valid.");
-        if let Err(e) = bot.answer_callback_query(q.id.clone()).text(text).await {
+    let answer = super::callbacks::on_press(app, update_id, q, person(&q.from)).await?;
+    if let Some(toast) = answer {
+        let mut req = bot.answer_callback_query(q.id.clone()).text(toast.text);
+        if toast.alert {
+            req = req.show_alert(true);
+        }
+        if let Err(e) = req.await {
             tracing::warn!(error = %e, "answerCallbackQuery failed");
         }
     }

@@ -1,0 +1,97 @@
+//! Button presses.
+//!
+//! Callback data is `<feature>:<rest>` (`a:…` alerts, `c:…` cases). It only
+//! says which button was pressed, never that the presser may press it: each
+//! feature's handler loads the stored object and applies the permission rule
+//! to the presser, so forged or stale data is answered and changes nothing.
+
+use teloxide::types::CallbackQuery;
+
+use super::context::{Ctx, Here, Person, UserError};
+use super::updates::explain;
+use crate::app::App;
+use crate::i18n::plain;
+use crate::outbox;
+use crate::store::{Conn, people, updates};
+use crate::tr;
+
+/// The short notice Telegram shows the presser.
+pub struct Toast {
+    pub text: String,
+    pub alert: bool,
+}
+
+/// What a feature's button handler returns: the toast text.
+pub type Pressed = Result<String, UserError>;
+
+#[allow(clippy::match_single_binding)] // features add their arms here
+async fn route(ctx: &mut Ctx, conn: &mut Conn, data: &str) -> Pressed {
+    let (feature, rest) = data.split_once(':').unwrap_or((data, ""));
+    let _ = (conn, rest);
+    match feature {
+        _ => Err(UserError::Refused(tr!(
+            ctx.locale,
+            "此按钮已失效。",
+            "This button is no longer valid."
+        ))),
+    }
+}
+
+/// Handles a press in one transaction; `None` when it was handled before.
+pub async fn on_press(
+    app: &App,
+    update_id: i64,
+    q: &CallbackQuery,
+    presser: Person,
+) -> anyhow::Result<Option<Toast>> {
+    let now = app.clock.now();
+    let Some(msg) = q.message.as_ref() else {
+        return Ok(Some(Toast {
+            text: tr!(
+                app.settings.locale,
+                "此按钮已失效。",
+                "This button is no longer valid."
+            ),
+            alert: false,
+        }));
+    };
+    let here = Here {
+        chat_id: msg.chat().id.0,
+        private: msg.chat().is_private(),
+        message_id: i64::from(msg.id().0),
+    };
+    let data = q.data.clone().unwrap_or_default();
+    let mut tx = app.store.begin().await?;
+    if !updates::mark_processed(&mut tx, update_id, now).await? {
+        return Ok(None);
+    }
+    people::seen(
+        &mut tx,
+        presser.id,
+        presser.username.as_deref(),
+        &presser.name,
+        None,
+        now,
+    )
+    .await?;
+    let mut ctx = Ctx::load(app, &mut tx, here, presser, None, None).await?;
+    let toast = match route(&mut ctx, &mut tx, &data).await {
+        Ok(text) => {
+            outbox::queue(&mut tx, &ctx.out, now).await?;
+            tx.commit().await?;
+            Toast { text, alert: false }
+        }
+        Err(err) => {
+            tx.rollback().await?;
+            let mut tx = app.store.begin().await?;
+            updates::mark_processed(&mut tx, update_id, now).await?;
+            tx.commit().await?;
+            Toast {
+                text: plain(&explain(&ctx, err)),
+                alert: true,
+            }
+        }
+    };
+    app.wake_dispatcher();
+    Ok(Some(toast))
+}
