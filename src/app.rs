@@ -12,9 +12,11 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
+use crate::metrics::Metrics;
 use crate::outbox::{DispatchStats, Dispatcher, Limits};
 use crate::scheduler::{Job, Scheduler};
 use crate::store::Store;
+use crate::telegram::Intake;
 use crate::telegram::{self, transport::TelegramTransport};
 
 /// Who the bot is, from `getMe`.
@@ -34,6 +36,7 @@ pub struct AppInner {
     pub clock: Clock,
     pub me: BotIdentity,
     pub dispatch_stats: Arc<DispatchStats>,
+    pub metrics: Arc<Metrics>,
     waker: Arc<Notify>,
     scheduler: Scheduler,
 }
@@ -73,6 +76,8 @@ pub struct Running {
     polling: JoinHandle<()>,
     dispatcher: JoinHandle<()>,
     scheduler: JoinHandle<()>,
+    /// Where `/healthz` and `/metrics` are served, if they are.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Running {
@@ -89,12 +94,31 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
+/// How the process is run, beyond the configuration.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub intake: Intake,
+    /// Serve `/healthz` and `/metrics` here.
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            intake: Intake::Polling,
+            metrics: None,
+        }
+    }
+}
+
 /// Opens the database (migrating it), checks the token with `getMe`,
-/// registers the command menu, and starts polling and the dispatcher.
+/// registers the command menu, and starts taking updates, the scheduler and
+/// the dispatcher.
 pub async fn start(
     settings: Settings,
     bot_config: BotConfig,
     clock: Clock,
+    options: RunOptions,
 ) -> anyhow::Result<Running> {
     let store = Store::open(&settings.database_url).await?;
     let bot = telegram::make_bot(&bot_config);
@@ -126,6 +150,7 @@ pub async fn start(
         clock,
         me,
         dispatch_stats: dispatcher.stats(),
+        metrics: Arc::default(),
         waker: dispatcher.waker(),
         scheduler: Scheduler::new(jobs()),
     }));
@@ -135,10 +160,26 @@ pub async fn start(
         let app = app.clone();
         tokio::spawn(app.scheduler.clone().run(app.clone(), stopped(rx.clone())))
     };
+    let metrics_addr = match options.metrics {
+        Some(addr) => Some(crate::metrics::serve(app.clone(), addr, stopped(rx.clone())).await?),
+        None => None,
+    };
+    let (ready, is_ready) = tokio::sync::oneshot::channel();
     let polling = {
         let app = app.clone();
-        tokio::spawn(async move { telegram::poll(&app, bot, stopped(rx)).await })
+        let intake = options.intake;
+        tokio::spawn(
+            async move { telegram::take_updates(&app, bot, intake, ready, stopped(rx)).await },
+        )
     };
+    let set_up = is_ready
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the update loop ended during start-up")));
+    if let Err(e) = set_up {
+        let _ = stop.send(true);
+        let _ = tokio::join!(polling, scheduler, dispatcher);
+        return Err(e);
+    }
     tracing::info!(bot = %app.me.username, "pingan is running");
     Ok(Running {
         app,
@@ -146,6 +187,7 @@ pub async fn start(
         polling,
         dispatcher,
         scheduler,
+        metrics_addr,
     })
 }
 
@@ -153,9 +195,10 @@ pub async fn start(
 pub async fn run(
     settings: Settings,
     bot_config: BotConfig,
+    options: RunOptions,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let running = start(settings, bot_config, Clock::System)
+    let running = start(settings, bot_config, Clock::System, options)
         .await
         .context("start-up failed")?;
     shutdown.await;

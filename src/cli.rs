@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::app::RunOptions;
 use crate::config::{BotConfig, Settings};
 use crate::domain::NodeCode;
 use crate::import::{self, DistrictPlan, Format};
 use crate::store::{Store, nodes, people};
+use crate::telegram::Intake;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,10 +33,42 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Receive updates by webhook at this public HTTPS URL instead of polling.
+    #[arg(long)]
+    pub webhook: Option<url::Url>,
+    /// Address the webhook server listens on.
+    #[arg(long, default_value = "0.0.0.0:8443", requires = "webhook")]
+    pub listen: std::net::SocketAddr,
+    /// Serve /healthz and /metrics on this address (off by default).
+    #[arg(long)]
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
+impl RunArgs {
+    pub fn options(&self) -> RunOptions {
+        let intake = match &self.webhook {
+            Some(url) => Intake::Webhook {
+                url: url.clone(),
+                listen: self.listen,
+                secret: std::env::var("PINGAN_WEBHOOK_SECRET")
+                    .ok()
+                    .filter(|s| !s.is_empty()),
+            },
+            None => Intake::Polling,
+        };
+        RunOptions {
+            intake,
+            metrics: self.metrics,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the bot with long polling (the default).
-    Run,
+    /// Run the bot (long polling unless --webhook is given; the default command).
+    Run(RunArgs),
     /// Apply database migrations and exit.
     Migrate,
     /// Import a district (nodes and staff) from a .toml or .csv file.
@@ -46,10 +80,14 @@ pub enum Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
-    match cli.command.unwrap_or(Command::Run) {
-        Command::Run => {
+    match cli.command.unwrap_or(Command::Run(RunArgs {
+        webhook: None,
+        listen: ([0, 0, 0, 0], 8443).into(),
+        metrics: None,
+    })) {
+        Command::Run(args) => {
             let bot = BotConfig::from_env()?;
-            crate::app::run(settings, bot, crate::app::signal()).await
+            crate::app::run(settings, bot, args.options(), crate::app::signal()).await
         }
         Command::Migrate => {
             Store::open(&settings.database_url).await?;

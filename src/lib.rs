@@ -29,6 +29,7 @@ pub mod config;
 pub mod domain;
 pub mod i18n;
 pub mod import;
+pub mod metrics;
 pub mod outbox;
 pub mod sandbox;
 pub mod scheduler;

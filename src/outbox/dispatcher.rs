@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -56,6 +56,8 @@ pub struct DispatchStats {
     pub transient_errors: AtomicU64,
     pub rejected: AtomicU64,
     pub gone: AtomicU64,
+    /// Wall-clock milliseconds of the last pass over the queue (for `/healthz`).
+    pub last_pass_ms: AtomicI64,
 }
 
 /// Give up a row after this many transient failures.
@@ -134,6 +136,7 @@ impl<T: Transport> Dispatcher<T> {
         let pending = rows::pending_rows(&mut conn, SCAN).await?;
         let now = Instant::now();
         let now_ms = wall_ms();
+        self.stats.last_pass_ms.store(now_ms, Ordering::Relaxed);
         limiter.forget_idle(now);
         let mut next: Option<Instant> = None;
         let mut soonest = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use teloxide::prelude::*;
-use teloxide::update_listeners::{AsUpdateStream, Polling};
+use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener, webhooks};
 
 use crate::app::App;
 use crate::config::BotConfig;
@@ -32,16 +32,91 @@ pub fn make_bot(config: &BotConfig) -> Bot {
     }
 }
 
-/// Long polling until `shutdown`: each update is handled (and committed)
-/// before the next one is taken, and teloxide confirms a batch only when it
-/// asks for the next, so an update is never confirmed before it is handled.
-pub async fn poll(app: &App, bot: Bot, shutdown: impl Future<Output = ()>) {
-    let mut polling = Polling::builder(bot.clone())
-        .timeout(Duration::from_secs(10))
-        .delete_webhook()
-        .await
-        .build();
-    let stream = polling.as_stream();
+/// How updates reach the bot.
+#[derive(Debug, Clone)]
+pub enum Intake {
+    /// `getUpdates` long polling (the default).
+    Polling,
+    /// Telegram posts updates to `url`; we listen on `listen`. Requests
+    /// without the secret token set with `setWebhook` are refused (401).
+    Webhook {
+        url: url::Url,
+        listen: std::net::SocketAddr,
+        secret: Option<String>,
+    },
+}
+
+/// Takes updates until `shutdown`. Each update is handled (and committed)
+/// before the next one is taken; in polling mode teloxide confirms a batch
+/// only when it asks for the next, so an update is never confirmed before it
+/// is handled, and a redelivered one is recognised by its `update_id`.
+///
+/// `ready` is told when set-up (e.g. `setWebhook`) is done or has failed.
+pub async fn take_updates(
+    app: &App,
+    bot: Bot,
+    intake: Intake,
+    ready: tokio::sync::oneshot::Sender<anyhow::Result<()>>,
+    shutdown: impl Future<Output = ()>,
+) {
+    match intake {
+        Intake::Polling => {
+            let mut polling = Polling::builder(bot.clone())
+                .timeout(Duration::from_secs(10))
+                .delete_webhook()
+                .await
+                .build();
+            let _ = ready.send(Ok(()));
+            consume(app, &bot, polling.as_stream(), shutdown).await;
+        }
+        Intake::Webhook {
+            url,
+            listen,
+            secret,
+        } => {
+            let mut options = webhooks::Options::new(listen, url);
+            if let Some(secret) = secret {
+                options = options.secret_token(secret);
+            }
+            let socket = match tokio::net::TcpListener::bind(listen).await {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = ready.send(Err(anyhow::anyhow!(
+                        "--listen: cannot listen on {listen}: {e}"
+                    )));
+                    return;
+                }
+            };
+            let (mut listener, stopped, router) =
+                match webhooks::axum_to_router(bot.clone(), options).await {
+                    Ok(parts) => parts,
+                    Err(e) => {
+                        let _ =
+                            ready.send(Err(anyhow::anyhow!("--webhook: setWebhook failed: {e}")));
+                        return;
+                    }
+                };
+            tracing::info!(%listen, "receiving updates by webhook");
+            let _ = ready.send(Ok(()));
+            let stop = listener.stop_token();
+            let server = tokio::spawn(async move {
+                let _ = axum::serve(socket, router)
+                    .with_graceful_shutdown(stopped)
+                    .await;
+            });
+            consume(app, &bot, listener.as_stream(), shutdown).await;
+            stop.stop();
+            let _ = server.await;
+        }
+    }
+}
+
+async fn consume<E: std::fmt::Display>(
+    app: &App,
+    bot: &Bot,
+    stream: impl futures_util::Stream<Item = Result<teloxide::types::Update, E>>,
+    shutdown: impl Future<Output = ()>,
+) {
     futures_util::pin_mut!(stream);
     tokio::pin!(shutdown);
     loop {
@@ -51,7 +126,10 @@ pub async fn poll(app: &App, bot: Bot, shutdown: impl Future<Output = ()>) {
         };
         match next {
             Some(Ok(update)) => {
-                if let Err(e) = updates::handle(app, &bot, update).await {
+                app.metrics
+                    .updates
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let Err(e) = updates::handle(app, bot, update).await {
                     tracing::error!(error = %format!("{e:#}"), "failed to handle an update");
                 }
             }

@@ -4,7 +4,7 @@
 
 pub mod db;
 
-use pingan::app::{App, Running};
+use pingan::app::{App, RunOptions, Running};
 use pingan::clock::Clock;
 use pingan::config::{BotConfig, Settings};
 use pingan::i18n::Locale;
@@ -20,6 +20,7 @@ pub struct TestBot {
     pub db: TestDb,
     pub clock: Clock,
     pub settings: Settings,
+    pub run_options: RunOptions,
     running: Option<Running>,
     /// A superadmin named in the configuration.
     pub root: i64,
@@ -28,6 +29,7 @@ pub struct TestBot {
 pub struct Options {
     pub locale: Locale,
     pub db: Option<TestDb>,
+    pub run: RunOptions,
 }
 
 impl Default for Options {
@@ -35,6 +37,7 @@ impl Default for Options {
         Options {
             locale: Locale::Zh,
             db: None,
+            run: RunOptions::default(),
         }
     }
 }
@@ -70,6 +73,7 @@ pub async fn spawn_with(opts: Options) -> TestBot {
         db,
         clock,
         settings,
+        run_options: opts.run,
         running: None,
         root,
     };
@@ -87,10 +91,14 @@ impl TestBot {
 
     pub async fn start(&mut self) {
         assert!(self.running.is_none(), "already running");
-        let running =
-            pingan::app::start(self.settings.clone(), self.bot_config(), self.clock.clone())
-                .await
-                .expect("bot starts");
+        let running = pingan::app::start(
+            self.settings.clone(),
+            self.bot_config(),
+            self.clock.clone(),
+            self.run_options.clone(),
+        )
+        .await
+        .expect("bot starts");
         self.running = Some(running);
     }
 
@@ -103,6 +111,10 @@ impl TestBot {
     pub async fn restart(&mut self) {
         self.stop().await;
         self.start().await;
+    }
+
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("running")
     }
 
     pub fn app(&self) -> &App {

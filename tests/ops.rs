@@ -1,0 +1,249 @@
+//! Running it like a service: health and metrics, webhook mode, graceful shutdown.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Options, TestDb, spawn_with};
+use pingan::app::RunOptions;
+use pingan::clock::Clock;
+use pingan::config::{BotConfig, Settings};
+use pingan::sandbox::Sandbox;
+use pingan::store::{Store, outbox};
+use pingan::telegram::Intake;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn healthz_and_metrics() {
+    let run = RunOptions {
+        metrics: Some("127.0.0.1:0".parse().unwrap()),
+        ..RunOptions::default()
+    };
+    let bot = spawn_with(Options {
+        run,
+        ..Options::default()
+    })
+    .await;
+    let base = format!(
+        "http://{}",
+        bot.running().metrics_addr.expect("metrics served")
+    );
+    let root = bot.root;
+    for _ in 0..3 {
+        bot.say(root, root, "/whoami").await;
+    }
+    // The dispatcher records each send in its own transaction after the reply arrives.
+    bot.sandbox
+        .wait_until("sends recorded", |_| {
+            bot.app()
+                .dispatch_stats
+                .sent
+                .load(std::sync::atomic::Ordering::Relaxed)
+                >= 3
+        })
+        .await;
+
+    let http = reqwest::Client::new();
+    let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.text().await.unwrap().contains("database ok"));
+
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
+    let value = |name: &str| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name)
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => f64::NAN,
+            })
+            .unwrap_or_else(|| panic!("{name} missing in\n{text}"))
+    };
+    assert!(value("pingan_updates_handled_total") >= 3.0);
+    assert!(value("pingan_messages_sent_total") >= 3.0);
+    assert_eq!(value("pingan_too_many_requests_total"), 0.0);
+    assert_eq!(value("pingan_outbox_pending"), 0.0);
+    assert!(scrape.samples.iter().any(|s| s.metric == "pingan_send_errors_total" && s.labels.get("kind") == Some("gone")));
+}
+
+#[tokio::test]
+async fn webhook_checks_the_secret_token() {
+    let port = free_port();
+    let url: url::Url = format!("http://127.0.0.1:{port}/telegram").parse().unwrap();
+    let intake = Intake::Webhook {
+        url: url.clone(),
+        listen: ([127, 0, 0, 1], port).into(),
+        secret: Some("s3cret-token".into()),
+    };
+    let bot = spawn_with(Options {
+        run: RunOptions {
+            intake,
+            metrics: None,
+        },
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(
+        bot.sandbox.webhook(),
+        Some((url.to_string(), Some("s3cret-token".to_string())))
+    );
+
+    let user = bot.sandbox.add_user("网页用户", None);
+    bot.sandbox.send_text(user, user, "hi"); // opens the private chat in the sandbox's world
+    let update = |id: u32| {
+        serde_json::json!({
+            "update_id": id,
+            "message": {
+                "message_id": 1000 + id, "date": 1_795_741_200,
+                "chat": {"id": user, "type": "private", "first_name": "网页用户"},
+                "from": {"id": user, "is_bot": false, "first_name": "网页用户"},
+                "text": "/whoami",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 7}]
+            }
+        })
+    };
+    let http = reqwest::Client::new();
+    let post = |body: serde_json::Value, secret: Option<&str>| {
+        let mut req = http
+            .post(url.clone())
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(s) = secret {
+            req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        req.send()
+    };
+    assert_eq!(post(update(1), None).await.unwrap().status(), 401);
+    assert_eq!(post(update(2), Some("wrong")).await.unwrap().status(), 401);
+    assert_eq!(
+        post(update(3), Some("s3cret-token"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // (The sandbox never saw message 1003, so the reply arrives without a reply reference.)
+    let reply = bot
+        .sandbox
+        .wait_message("webhook reply", |m| {
+            m.chat_id == user && m.text.contains("网页用户")
+        })
+        .await;
+    assert!(reply.text.contains("没有职务"), "{}", reply.text);
+    // Updates are handled in order: had the refused ones got through, their replies would be here too.
+    assert_eq!(
+        bot.sandbox.messages(user).len(),
+        1,
+        "refused updates were not handled"
+    );
+}
+
+/// SIGTERM while the bot still owes messages: it exits 0 promptly, and a
+/// restart on the same database sends every remaining one exactly once.
+#[tokio::test]
+async fn sigterm_exits_cleanly_and_a_restart_finishes_the_queue() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let root = sandbox.add_user("超级管理员", None);
+    let db = TestDb::sqlite();
+    let child = Command::new(env!("CARGO_BIN_EXE_pingan"))
+        .arg("run")
+        .env_clear()
+        .env("TELOXIDE_TOKEN", Sandbox::TOKEN)
+        .env("TELOXIDE_API_URL", sandbox.api_url().as_str())
+        .env("DATABASE_URL", db.url())
+        .env("PINGAN_SUPERADMINS", root.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A private chat is paced at about one message a second after a short burst,
+    // so twelve replies take the bot several seconds to deliver.
+    let asked: Vec<i64> = (0..12)
+        .map(|_| sandbox.send_text(root, root, "/whoami"))
+        .collect();
+    sandbox
+        .wait_until("first replies", |s| s.messages(root).len() >= 4)
+        .await;
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let exit = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        exit.status.success(),
+        "exit {:?}: {}",
+        exit.status,
+        String::from_utf8_lossy(&exit.stderr)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+
+    let store = Store::open(db.url()).await.unwrap();
+    let pending = outbox::count_status(&mut store.conn().await.unwrap(), "pending")
+        .await
+        .unwrap();
+    let delivered = sandbox.messages(root).len();
+    assert!(
+        pending > 0 && delivered < asked.len(),
+        "the queue outlived the process (pending {pending}, delivered {delivered})"
+    );
+    store.close().await;
+
+    let mut settings = Settings {
+        database_url: db.url().to_string(),
+        ..Settings::default()
+    };
+    settings.superadmins.insert(root);
+    let config = BotConfig {
+        token: Sandbox::TOKEN.into(),
+        api_url: Some(sandbox.api_url()),
+    };
+    let running = pingan::app::start(settings, config, Clock::System, RunOptions::default())
+        .await
+        .unwrap();
+    sandbox
+        .wait_until("every command answered", |s| {
+            asked
+                .iter()
+                .all(|id| s.messages(root).iter().any(|m| m.reply_to == Some(*id)))
+        })
+        .await;
+    for id in &asked {
+        let copies = sandbox
+            .messages(root)
+            .iter()
+            .filter(|m| m.reply_to == Some(*id))
+            .count();
+        assert_eq!(copies, 1, "reply to {id} sent {copies} times");
+    }
+    running.stop().await;
+}
