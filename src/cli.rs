@@ -69,6 +69,15 @@ impl RunArgs {
 pub enum Command {
     /// Run the bot (long polling unless --webhook is given; the default command).
     Run(RunArgs),
+    /// Try the bot without Telegram: a local Bot API sandbox, the bot, and a console.
+    Sandbox {
+        /// Play a scripted story (console lines) and print the transcript.
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// Port for the sandbox's Bot API server (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Import a district (nodes and staff) from a .toml or .csv file.
@@ -88,6 +97,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => {
             let bot = BotConfig::from_env()?;
             crate::app::run(settings, bot, args.options(), crate::app::signal()).await
+        }
+        Command::Sandbox { script, port } => {
+            crate::playground::run(
+                settings,
+                crate::playground::PlaygroundOptions { script, port },
+            )
+            .await
         }
         Command::Migrate => {
             Store::open(&settings.database_url).await?;

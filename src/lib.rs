@@ -12,6 +12,8 @@
 //! - [`import`] — reading a district from a TOML or CSV file.
 //! - [`sandbox`] — a Bot API-compatible server with an in-memory world, for
 //!   the tests and for trying the bot without Telegram.
+//! - [`playground`] — `pingan sandbox`: the sandbox, the bot and a console
+//!   for people to try it without Telegram.
 //! - [`scheduler`] — time-driven jobs (reminders, follow-ups, reports), run
 //!   once per occurrence.
 //! - [`app`] — starts and stops the pieces together; [`cli`] is the command line.
@@ -31,6 +33,7 @@ pub mod i18n;
 pub mod import;
 pub mod metrics;
 pub mod outbox;
+pub mod playground;
 pub mod sandbox;
 pub mod scheduler;
 pub mod store;

@@ -245,6 +245,12 @@ impl Sandbox {
         }
     }
 
+    /// A receiver that changes whenever the world does (a message, an edit,
+    /// an update taken), for watching the bot without polling.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.changed.subscribe()
+    }
+
     /// A readable listing of every bot message, for failure reports.
     pub fn dump(&self) -> String {
         let msgs = self.all_messages();

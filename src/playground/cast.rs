@@ -1,0 +1,167 @@
+//! The world `pingan sandbox` starts with: Xiqu district from
+//! `examples/xiqu.toml`, a few bound groups, and a small cast of people.
+
+use std::collections::HashSet;
+
+use crate::domain::{Grant, NodeCode, Post, Role};
+use crate::import::{self, Format};
+use crate::sandbox::Sandbox;
+use crate::store::{Store, groups, nodes, people};
+
+const XIQU: &str = include_str!("../../examples/xiqu.toml");
+
+/// Someone the console can act as.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: &'static str,
+    pub id: i64,
+    pub about: &'static str,
+}
+
+/// A group of the world, bound to a node.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub chat_id: i64,
+    pub title: String,
+    pub code: NodeCode,
+}
+
+pub struct Cast {
+    pub people: Vec<Person>,
+    pub groups: Vec<Group>,
+}
+
+/// (name, username, role and node, what they are, A or B post)
+const PEOPLE: &[(&str, &str, Option<(Role, &str)>, &str, Post)] = &[
+    (
+        "李主任",
+        "li_zhuren",
+        Some((Role::Admin, "xq")),
+        "西区综治办主任 district admin",
+        Post::A,
+    ),
+    (
+        "张书记",
+        "zhang_shuji",
+        Some((Role::Admin, "xq.hmk")),
+        "河门口街道书记 street leader",
+        Post::A,
+    ),
+    (
+        "王网格员",
+        "wang_wgy",
+        Some((Role::Worker, "xq.hmk.c1.g3")),
+        "第三网格网格员 grid worker (A)",
+        Post::A,
+    ),
+    (
+        "刘网格员",
+        "liu_wgy",
+        Some((Role::Worker, "xq.hmk.c1.g3")),
+        "第三网格B岗 grid worker (B post)",
+        Post::B,
+    ),
+    (
+        "赵民警",
+        "zhao_mj",
+        Some((Role::Police, "xq.hmk.c1.g3")),
+        "社区民警 community police",
+        Post::A,
+    ),
+    ("陈阿姨", "chen_ayi", None, "第三网格居民 resident", Post::A),
+    ("小周", "xiao_zhou", None, "第三网格居民 resident", Post::A),
+];
+
+/// Which nodes get a group: the district, every town, and the path down to grid g3's community.
+fn bound(code: &NodeCode) -> bool {
+    let depth = code.level().depth();
+    depth <= 2
+        || code.as_str().starts_with("xq.hmk.c1")
+        || (depth == 3 && code.as_str().starts_with("xq.hmk."))
+}
+
+/// Fills the database and the sandbox's world. The bot is not running yet:
+/// what the world does now reaches it as updates when it starts.
+pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<Cast> {
+    let plan = import::parse(Format::Toml, XIQU, &|_: &NodeCode| false)
+        .map_err(|e| anyhow::anyhow!("examples/xiqu.toml: {e}"))?;
+    let mut tx = store.begin().await?;
+    for node in &plan.nodes {
+        nodes::upsert(&mut tx, &node.code, &node.name, now).await?;
+    }
+    let mut cast = Cast {
+        people: Vec::new(),
+        groups: Vec::new(),
+    };
+    for (name, username, role, about, post) in PEOPLE {
+        let id = sandbox.add_user(name, Some(username));
+        people::seen(&mut tx, id, Some(username), name, None, now).await?;
+        if let Some((role, code)) = role {
+            let grant = Grant {
+                code: NodeCode::parse(code)?,
+                role: *role,
+                post: *post,
+            };
+            people::grant_role(&mut tx, id, &grant, None, now).await?;
+        } else {
+            people::set_grid(&mut tx, id, &NodeCode::parse("xq.hmk.c1.g3")?).await?;
+        }
+        cast.people.push(Person { name, id, about });
+    }
+    let leader = cast.people[0].id;
+    let mut seen = HashSet::new();
+    for node in plan.nodes.iter().filter(|n| bound(&n.code)) {
+        let title = format!("{}平安群", node.name);
+        let chat = sandbox.create_group(&title, leader);
+        for p in &cast.people {
+            if p.id != leader {
+                sandbox.join(chat, p.id);
+            }
+        }
+        sandbox.add_bot(chat, leader);
+        groups::seen(&mut tx, chat, &title, true, now).await?;
+        groups::bind(&mut tx, chat, &node.code, now).await?;
+        seen.insert(node.code.clone());
+        cast.groups.push(Group {
+            chat_id: chat,
+            title,
+            code: node.code.clone(),
+        });
+    }
+    tx.commit().await?;
+    // Everyone has started the bot, so it may write to them privately.
+    for p in &cast.people {
+        sandbox.send_text(p.id, p.id, "/start");
+    }
+    Ok(cast)
+}
+
+impl Cast {
+    pub fn person(&self, who: &str) -> Option<&Person> {
+        let who = who.trim_start_matches('@');
+        self.people
+            .iter()
+            .find(|p| p.name == who || p.id.to_string() == who)
+    }
+
+    pub fn group(&self, place: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| {
+            g.code.as_str() == place
+                || g.title == place
+                || g.title.trim_end_matches("平安群") == place
+        })
+    }
+
+    pub fn chat_name(&self, chat: i64) -> Option<String> {
+        self.groups
+            .iter()
+            .find(|g| g.chat_id == chat)
+            .map(|g| g.title.clone())
+            .or_else(|| {
+                self.people
+                    .iter()
+                    .find(|p| p.id == chat)
+                    .map(|p| format!("私聊·{}", p.name))
+            })
+    }
+}

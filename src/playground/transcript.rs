@@ -1,0 +1,91 @@
+//! Renders what the bot did in the sandbox for a person: new messages and
+//! edits, each with the group (or private chat) it went to.
+
+use std::collections::HashMap;
+
+use super::cast::Cast;
+use crate::i18n::Locale;
+use crate::sandbox::{Sandbox, SentKind, SentMessage};
+
+pub struct Transcript {
+    locale: Locale,
+    /// (chat, message id) → edits already shown.
+    shown: HashMap<(i64, i64), u32>,
+    /// Output since the last command, for `expect`.
+    turn: String,
+}
+
+impl Transcript {
+    pub fn new(locale: Locale) -> Transcript {
+        Transcript {
+            locale,
+            shown: HashMap::new(),
+            turn: String::new(),
+        }
+    }
+
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    pub fn skip_all(&mut self, sandbox: &Sandbox) {
+        for m in sandbox.all_messages() {
+            self.shown.insert((m.chat_id, m.message_id), m.edits);
+        }
+    }
+
+    pub fn start_turn(&mut self) {
+        self.turn.clear();
+    }
+
+    pub fn last_output(&self) -> &str {
+        &self.turn
+    }
+
+    /// Everything not shown yet, rendered; remembers it as shown.
+    pub fn take_new(&mut self, sandbox: &Sandbox, cast: &Cast) -> String {
+        let mut out = String::new();
+        for m in sandbox.all_messages() {
+            let key = (m.chat_id, m.message_id);
+            let edited = match self.shown.get(&key) {
+                None => false,
+                Some(edits) if *edits < m.edits => true,
+                Some(_) => continue,
+            };
+            self.shown.insert(key, m.edits);
+            out.push_str(&render(&m, cast, edited, self.locale));
+        }
+        self.turn.push_str(&out);
+        out
+    }
+}
+
+fn render(m: &SentMessage, cast: &Cast, edited: bool, l: Locale) -> String {
+    let place = cast
+        .chat_name(m.chat_id)
+        .unwrap_or_else(|| m.chat_id.to_string());
+    let mark = match (edited, l) {
+        (true, Locale::Zh) => "✏️ 已编辑 ",
+        (true, Locale::En) => "✏️ edited ",
+        (false, _) => "",
+    };
+    let kind = match &m.kind {
+        SentKind::Text => String::new(),
+        SentKind::Photo => "🖼 ".into(),
+        SentKind::Document { file_name } => format!("📎 {file_name} "),
+    };
+    let mut s = format!(
+        "【{place}】{mark}{kind}{}\n",
+        m.text.replace('\n', "\n    ")
+    );
+    let buttons = m.buttons();
+    if !buttons.is_empty() {
+        let labels: Vec<String> = buttons
+            .iter()
+            .enumerate()
+            .map(|(i, (text, _))| format!("[{} {text}]", i + 1))
+            .collect();
+        s.push_str(&format!("    {}\n", labels.join(" ")));
+    }
+    s
+}
