@@ -31,45 +31,43 @@ pub struct Cast {
     pub groups: Vec<Group>,
 }
 
-/// (name, username, role and node, what they are, A or B post)
-const PEOPLE: &[(&str, &str, Option<(Role, &str)>, &str, Post)] = &[
+/// A role on a node (by code), A or B post.
+type Duty = Option<(Role, &'static str, Post)>;
+
+/// (name, username, duty, what they are)
+const PEOPLE: &[(&str, &str, Duty, &str)] = &[
     (
         "李主任",
         "li_zhuren",
-        Some((Role::Admin, "xq")),
+        Some((Role::Admin, "xq", Post::A)),
         "西区综治办主任 district admin",
-        Post::A,
     ),
     (
         "张书记",
         "zhang_shuji",
-        Some((Role::Admin, "xq.hmk")),
+        Some((Role::Admin, "xq.hmk", Post::A)),
         "河门口街道书记 street leader",
-        Post::A,
     ),
     (
         "王网格员",
         "wang_wgy",
-        Some((Role::Worker, "xq.hmk.c1.g3")),
+        Some((Role::Worker, "xq.hmk.c1.g3", Post::A)),
         "第三网格网格员 grid worker (A)",
-        Post::A,
     ),
     (
         "刘网格员",
         "liu_wgy",
-        Some((Role::Worker, "xq.hmk.c1.g3")),
+        Some((Role::Worker, "xq.hmk.c1.g3", Post::B)),
         "第三网格B岗 grid worker (B post)",
-        Post::B,
     ),
     (
         "赵民警",
         "zhao_mj",
-        Some((Role::Police, "xq.hmk.c1.g3")),
+        Some((Role::Police, "xq.hmk.c1.g3", Post::A)),
         "社区民警 community police",
-        Post::A,
     ),
-    ("陈阿姨", "chen_ayi", None, "第三网格居民 resident", Post::A),
-    ("小周", "xiao_zhou", None, "第三网格居民 resident", Post::A),
+    ("陈阿姨", "chen_ayi", None, "第三网格居民 resident"),
+    ("小周", "xiao_zhou", None, "第三网格居民 resident"),
 ];
 
 /// Which nodes get a group: the district, every town, and the path down to grid g3's community.
@@ -93,10 +91,10 @@ pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<
         people: Vec::new(),
         groups: Vec::new(),
     };
-    for (name, username, role, about, post) in PEOPLE {
+    for (name, username, duty, about) in PEOPLE {
         let id = sandbox.add_user(name, Some(username));
         people::seen(&mut tx, id, Some(username), name, None, now).await?;
-        if let Some((role, code)) = role {
+        if let Some((role, code, post)) = duty {
             let grant = Grant {
                 code: NodeCode::parse(code)?,
                 role: *role,
