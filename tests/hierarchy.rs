@@ -470,3 +470,43 @@ async fn forged_button_presses_change_nothing() {
     }
     assert_eq!(node_count(&bot).await, 7);
 }
+
+#[tokio::test]
+async fn a_redelivered_update_is_handled_once() {
+    let bot = spawn().await;
+    bot.small_district().await;
+    let root = bot.root;
+    // Telegram redelivers an update the bot handled but did not confirm before a crash.
+    // (from_str, as teloxide itself parses: its UpdateKind cannot be read from a serde_json::Value)
+    let update: teloxide::types::Update = serde_json::from_str(
+        &serde_json::json!({
+            "update_id": 900001,
+            "message": {
+                "message_id": 777, "date": 1_795_741_200,
+                "chat": {"id": root, "type": "private", "first_name": "超级管理员"},
+                "from": {"id": root, "is_bot": false, "first_name": "超级管理员"},
+                "text": "/addnode xq.qxp xq.qxp.c2 新社区",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 8}]
+            }
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let tg = pingan::telegram::make_bot(&bot.bot_config());
+    for _ in 0..2 {
+        pingan::telegram::updates::handle(bot.app(), &tg, update.clone())
+            .await
+            .unwrap();
+    }
+    let mut c = bot.app().store.conn().await.unwrap();
+    assert_eq!(nodes::count(&mut c).await.unwrap(), 8);
+    // Had it been handled twice, a second reply ("code already taken") would be queued.
+    let replies: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE reply_to = 777")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(replies, 1);
+}

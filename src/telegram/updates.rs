@@ -184,7 +184,13 @@ async fn on_command(
         }
         Err(err) => {
             tx.rollback().await?;
-            let text = explain(&ctx, err);
+            // A refusal also shows how the command is used (an unknown command points to /help).
+            let refused = matches!(err, UserError::Refused(_));
+            let mut text = explain(&ctx, err);
+            if refused && let Some(spec) = command::spec(&inv.name) {
+                let usage = esc(&spec.usage(ctx.locale));
+                text.push_str(&tr!(ctx.locale, "\n用法：{usage}", "\nUsage: {usage}"));
+            }
             let mut tx = app.store.begin().await?;
             if !begin(app, &mut tx, update_id, msg, from).await? {
                 return Ok(());
