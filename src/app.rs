@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
-use crate::outbox::{DispatchStats, Dispatcher, Limits};
+use crate::outbox::{DispatchStats, Dispatcher};
 use crate::scheduler::{Job, Scheduler};
 use crate::store::Store;
 use crate::telegram::{self, transport::TelegramTransport};
@@ -60,7 +60,10 @@ impl App {
 
 /// Every scheduled job of every feature.
 fn jobs() -> Vec<Box<dyn Job>> {
-    vec![]
+    vec![
+        Box::new(crate::alerts::FollowUpJob),
+        Box::new(crate::alerts::ScheduleJob),
+    ]
 }
 
 /// How long sends in flight may take to finish at shutdown.
@@ -118,8 +121,11 @@ pub async fn start(
         store.clone(),
         TelegramTransport::new(bot.clone()),
         clock.clone(),
-        Limits::default(),
-    );
+        settings.send_limits.clone(),
+    )
+    .with_hook(Arc::new(crate::alerts::ProgressHook {
+        locale: settings.locale,
+    }));
     let app = App(Arc::new(AppInner {
         store,
         settings,
