@@ -54,7 +54,7 @@ fn copies(bot: &TestBot, chat: i64, id: i64) -> Vec<SentMessage> {
     bot.sandbox
         .messages(chat)
         .into_iter()
-        .filter(|m| m.text.contains("平安提示") && m.text.contains(&tag))
+        .filter(|m| m.text.contains("平安提示 ·") && m.text.contains(&tag) && !m.text.contains("预览"))
         .collect()
 }
 
@@ -207,7 +207,7 @@ async fn bad_input_is_explained_and_sends_nothing() {
     bot.settle().await;
     for chat in [d.xq, d.c1, d.g3, d.g4] {
         assert!(
-            bot.sandbox.messages(chat).iter().all(|m| !m.text.contains("平安提示")),
+            bot.sandbox.messages(chat).iter().all(|m| !m.text.contains("平安提示 ·")),
             "nothing was sent"
         );
     }
@@ -292,4 +292,166 @@ async fn restart_mid_broadcast_finishes_without_loss() {
         let n = copies(&bot, chat, id).len();
         assert!((1..=2).contains(&n), "chat {chat} got {n} copies");
     }
+}
+
+#[tokio::test]
+async fn edit_and_cancel_every_copy() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "严重 fire 仓库起火").await;
+    press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    finished(&bot, &card, "已送达 4/4").await;
+
+    let worker = bot.sandbox.add_user("网格员", None);
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    bot.sandbox.join(d.g3, worker);
+    let r = bot.say(d.g3, worker, &format!("/alert_edit A{id} 改一下")).await;
+    assert!(r.text.contains("这不属于您") || r.text.contains("没有职务"), "{r}");
+
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_edit A{id} 仓库火情已控制 <i>")).await;
+    assert!(r.text.contains("已更正"), "{r}");
+    for chat in d.hmk_subtree() {
+        bot.sandbox
+            .wait_message("the corrected copy", |m| {
+                m.chat_id == chat && m.text.contains("仓库火情已控制 <i>") && m.edits > 0
+            })
+            .await;
+        assert_eq!(copies(&bot, chat, id).len(), 1, "edited, not sent again");
+    }
+
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_cancel {id} 误报")).await;
+    assert!(r.text.contains("已撤销"), "{r}");
+    for chat in d.hmk_subtree() {
+        bot.sandbox
+            .wait_message("the withdrawn copy", |m| {
+                m.chat_id == chat && m.text.contains(&format!("平安提示 A{id} 已撤销（原因：误报）"))
+            })
+            .await;
+    }
+    finished(&bot, &card, "已撤销").await;
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_cancel A{id}")).await;
+    assert!(r.text.contains("已撤销"), "{r}");
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_edit A{id} 再改")).await;
+    assert!(r.text.contains("不能再修改"), "{r}");
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
+    assert!(r.text.contains("网格：已送达 2 · 失败 0 · 待发 0") && r.text.contains("误报"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/alerts").await;
+    assert!(r.text.contains(&format!("A{id}")) && r.text.contains("已撤销"), "{r}");
+}
+
+#[tokio::test]
+async fn acknowledgement_reminder_and_escalation() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    for chat in d.hmk_subtree() {
+        bot.sandbox.promote(chat, bot.sandbox.bot_id());
+    }
+    let worker3 = bot.sandbox.add_user("三网格员", None);
+    bot.grant(worker3, "worker", "xq.hmk.c1.g3").await;
+    bot.sandbox.join(d.g3, worker3);
+    let backup4 = bot.sandbox.add_user("四网格B岗", None);
+    let r = bot
+        .say(bot.root, bot.root, &format!("/grant {backup4} police xq.hmk.c1.g4 backup"))
+        .await;
+    assert!(r.text.contains('✅'), "{r}");
+    bot.start_private(backup4).await;
+    let resident = bot.sandbox.add_user("居民", None);
+    bot.sandbox.join(d.g4, resident);
+
+    let (id, card) = preview(&bot, d.hmk, d.chief, "extreme geological grid 山体滑坡风险").await;
+    press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    finished(&bot, &card, "已送达 2/2").await;
+    let copy3 = bot
+        .sandbox
+        .wait_message("g3 copy pinned", |m| m.chat_id == d.g3 && m.pinned)
+        .await;
+    bot.sandbox
+        .wait_message("g4 copy pinned", |m| m.chat_id == d.g4 && m.pinned)
+        .await;
+    let copy4 = copies(&bot, d.g4, id).remove(0);
+
+    let data = format!("a:ack:{id}");
+    let toast = press(&bot, d.g4, copy4.message_id, resident, &data).await;
+    assert!(toast.contains("谢谢"), "{toast}");
+    let toast = press(&bot, d.g3, copy3.message_id, worker3, &data).await;
+    assert!(toast.contains("已确认收到"), "{toast}");
+
+    bot.clock.advance(30 * 60 + 1);
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_message("a reminder in g4", |m| {
+            m.chat_id == d.g4 && m.text.contains("尚未确认") && m.reply_to == Some(copy4.message_id)
+        })
+        .await;
+    bot.app().tick().await; // idempotent: no second reminder
+    bot.clock.advance(30 * 60 + 1);
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_message("escalation to the parent group", |m| {
+            m.chat_id == d.c1 && m.text.contains("xq.hmk.c1.g4") && m.text.contains("仍未确认")
+        })
+        .await;
+    bot.sandbox
+        .wait_message("escalation to the B post", |m| {
+            m.chat_id == backup4 && m.text.contains("仍未确认")
+        })
+        .await;
+    bot.settle().await;
+    let reminders = |chat: i64| {
+        bot.sandbox
+            .messages(chat)
+            .iter()
+            .filter(|m| m.text.contains("尚未确认"))
+            .count()
+    };
+    assert_eq!(reminders(d.g4), 1);
+    assert_eq!(reminders(d.g3), 0, "g3 acknowledged");
+    assert!(!bot.sandbox.messages(d.hmk).iter().any(|m| m.text.contains("仍未确认")));
+
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info {id}")).await;
+    assert!(r.text.contains("已确认 1：xq.hmk.c1.g3") && r.text.contains("未确认 1：xq.hmk.c1.g4"), "{r}");
+    bot.say(d.hmk, d.chief, &format!("/alert_cancel {id}")).await;
+    bot.sandbox
+        .wait_until("copies unpinned", |s| {
+            [d.g3, d.g4].iter().all(|c| s.messages(*c).iter().all(|m| !m.pinned))
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn recurring_alert_fires_once_per_occurrence() {
+    let mut bot = spawn().await;
+    let d = district(&bot).await;
+    // The test clock starts at 09:00 Shanghai; the next 09:30 is due in 30 minutes.
+    let r = bot.say(d.hmk, d.chief, "/schedule daily 09:30 grid 每日防火巡查提醒").await;
+    assert!(r.text.contains("S1"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/schedule sometimes 提醒").await;
+    assert!(r.text.contains("看不懂时间") && r.text.contains("用法"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/schedules").await;
+    assert!(r.text.contains("S1") && r.text.contains("daily 09:30"), "{r}");
+    bot.app().tick().await;
+    bot.clock.advance(31 * 60);
+    bot.app().tick().await;
+    bot.app().tick().await;
+    let count = |b: &TestBot| {
+        b.sandbox
+            .messages(d.g3)
+            .iter()
+            .filter(|m| m.text.contains("每日防火巡查提醒"))
+            .count()
+    };
+    bot.sandbox.wait_until("the first occurrence", |_| count(&bot) == 1).await;
+    bot.restart().await;
+    bot.app().tick().await;
+    bot.clock.advance(24 * 3600);
+    bot.app().tick().await;
+    bot.sandbox.wait_until("the second occurrence", |_| count(&bot) == 2).await;
+    bot.settle().await;
+    assert_eq!(count(&bot), 2);
+    let r = bot.say(d.hmk, d.chief, "/unschedule S1").await;
+    assert!(r.text.contains("已取消"), "{r}");
+    bot.clock.advance(24 * 3600);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count(&bot), 2);
 }
