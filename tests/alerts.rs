@@ -54,7 +54,9 @@ fn copies(bot: &TestBot, chat: i64, id: i64) -> Vec<SentMessage> {
     bot.sandbox
         .messages(chat)
         .into_iter()
-        .filter(|m| m.text.contains("平安提示 ·") && m.text.contains(&tag) && !m.text.contains("预览"))
+        .filter(|m| {
+            m.text.contains("平安提示 ·") && m.text.contains(&tag) && !m.text.contains("预览")
+        })
         .collect()
 }
 
@@ -116,21 +118,48 @@ async fn eventually(bot: &TestBot, rounds: u32, cond: impl Fn(&TestBot) -> bool 
 async fn broadcast_reaches_the_subtree_and_nothing_else() {
     let bot = spawn().await;
     let d = district(&bot).await;
-    let (id, card) = preview(&bot, d.hmk, d.chief, "严重 weather 今晚暴雨 <b>注意</b> & 防范").await;
+    let (id, card) = preview(
+        &bot,
+        d.hmk,
+        d.chief,
+        "严重 weather 今晚暴雨 <b>注意</b> & 防范",
+    )
+    .await;
     assert!(card.text.contains("预览"), "{card}");
     assert!(card.text.contains("将发送到 4 个群"), "{card}");
     assert!(card.text.contains("镇/街道 1 · 社区 1 · 网格 2"), "{card}");
-    assert!(card.html.contains("&lt;b&gt;注意&lt;/b&gt; &amp; 防范"), "{}", card.html);
+    assert!(
+        card.html.contains("&lt;b&gt;注意&lt;/b&gt; &amp; 防范"),
+        "{}",
+        card.html
+    );
     for chat in d.hmk_subtree() {
-        assert!(copies(&bot, chat, id).is_empty(), "nothing goes before Send");
+        assert!(
+            copies(&bot, chat, id).is_empty(),
+            "nothing goes before Send"
+        );
     }
 
     let stranger = bot.sandbox.add_user("路人", None);
     bot.sandbox.join(d.hmk, stranger);
-    let toast = press(&bot, d.hmk, card.message_id, stranger, &format!("a:send:{id}")).await;
+    let toast = press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        stranger,
+        &format!("a:send:{id}"),
+    )
+    .await;
     assert!(toast.contains("只有发布人"), "{toast}");
 
-    let toast = press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    let toast = press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     assert!(toast.contains("4"), "{toast}");
     let done = finished(&bot, &card, "已送达 4/4 · 失败 0").await;
     assert!(done.buttons().is_empty(), "Send/Cancel gone: {done}");
@@ -139,13 +168,26 @@ async fn broadcast_reaches_the_subtree_and_nothing_else() {
         let got = copies(&bot, chat, id);
         assert_eq!(got.len(), 1, "chat {chat}: {}", bot.sandbox.dump());
         assert!(got[0].text.contains("今晚暴雨 <b>注意</b> & 防范"));
-        assert!(got[0].has_button(&format!("a:ack:{id}")), "severe → Received button");
+        assert!(
+            got[0].has_button(&format!("a:ack:{id}")),
+            "severe → Received button"
+        );
     }
     for chat in d.outside_hmk() {
-        assert!(copies(&bot, chat, id).is_empty(), "chat {chat} is outside xq.hmk");
+        assert!(
+            copies(&bot, chat, id).is_empty(),
+            "chat {chat} is outside xq.hmk"
+        );
     }
     // A second press sends nothing more.
-    let toast = press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    let toast = press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     assert!(toast.contains("已处理"), "{toast}");
     assert_eq!(bot.sandbox.stats().too_many_requests, 0);
 }
@@ -156,21 +198,45 @@ async fn level_filter_and_cancel_button() {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.xq, bot.root, "grid fraud 谨防电信诈骗").await;
     assert!(card.text.contains("将发送到 2 个群：网格 2"), "{card}");
-    press(&bot, d.xq, card.message_id, bot.root, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        d.xq,
+        card.message_id,
+        bot.root,
+        &format!("a:send:{id}"),
+    )
+    .await;
     finished(&bot, &card, "已送达 2/2").await;
     bot.settle().await;
     for chat in [d.g3, d.g4] {
         assert_eq!(copies(&bot, chat, id).len(), 1);
     }
     for chat in [d.xq, d.hmk, d.qxp, d.c1, d.qxp_c1] {
-        assert!(copies(&bot, chat, id).is_empty(), "chat {chat} is not a grid");
+        assert!(
+            copies(&bot, chat, id).is_empty(),
+            "chat {chat} is not a grid"
+        );
     }
 
     let (id2, card2) = preview(&bot, d.xq, bot.root, "另一条").await;
-    let toast = press(&bot, d.xq, card2.message_id, bot.root, &format!("a:drop:{id2}")).await;
+    let toast = press(
+        &bot,
+        d.xq,
+        card2.message_id,
+        bot.root,
+        &format!("a:drop:{id2}"),
+    )
+    .await;
     assert!(toast.contains("已取消"), "{toast}");
     finished(&bot, &card2, "已取消，未发送").await;
-    let toast = press(&bot, d.xq, card2.message_id, bot.root, &format!("a:send:{id2}")).await;
+    let toast = press(
+        &bot,
+        d.xq,
+        card2.message_id,
+        bot.root,
+        &format!("a:send:{id2}"),
+    )
+    .await;
     assert!(toast.contains("已处理"), "{toast}");
     bot.settle().await;
     for chat in [d.xq, d.g3, d.c1] {
@@ -183,7 +249,10 @@ async fn bad_input_is_explained_and_sends_nothing() {
     let bot = spawn().await;
     let d = district(&bot).await;
     let r = bot.say(d.hmk, d.chief, "/alert").await;
-    assert!(r.text.contains("请写出提示内容") && r.text.contains("用法：/alert"), "{r}");
+    assert!(
+        r.text.contains("请写出提示内容") && r.text.contains("用法：/alert"),
+        "{r}"
+    );
     let r = bot.say(d.hmk, d.chief, "/alert extreme fire 6h").await;
     assert!(r.text.contains("用法"), "{r}");
     let long = format!("/alert {}", "雨".repeat(3501));
@@ -207,7 +276,10 @@ async fn bad_input_is_explained_and_sends_nothing() {
     bot.settle().await;
     for chat in [d.xq, d.c1, d.g3, d.g4] {
         assert!(
-            bot.sandbox.messages(chat).iter().all(|m| !m.text.contains("平安提示 ·")),
+            bot.sandbox
+                .messages(chat)
+                .iter()
+                .all(|m| !m.text.contains("平安提示 ·")),
             "nothing was sent"
         );
     }
@@ -223,24 +295,41 @@ async fn rate_limit_and_server_errors_mid_broadcast() {
         1,
         Fault::TooManyRequests { retry_after: 1 },
     );
-    bot.sandbox.inject("sendMessage", Some(d.g4), 1, Fault::ServerError(502));
+    bot.sandbox
+        .inject("sendMessage", Some(d.g4), 1, Fault::ServerError(502));
     let (id, card) = preview(&bot, d.hmk, d.chief, "moderate 大风降温").await;
-    press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     // The 5xx stalls g4's send (teloxide waits 10 s), not the others.
     bot.sandbox
         .wait_until("the others to be reached", |s| {
             [d.hmk, d.c1, d.g3].iter().all(|c| {
-                s.messages(*c).iter().any(|m| m.text.contains(&format!("（A{id}）")))
+                s.messages(*c)
+                    .iter()
+                    .any(|m| m.text.contains(&format!("（A{id}）")))
             })
         })
         .await;
-    assert!(copies(&bot, d.g4, id).is_empty(), "g4 is still waiting on its 5xx");
+    assert!(
+        copies(&bot, d.g4, id).is_empty(),
+        "g4 is still waiting on its 5xx"
+    );
     eventually(&bot, 4, |b| copies(b, d.g4, id).len() == 1).await;
     finished(&bot, &card, "已送达 4/4 · 失败 0").await;
     for chat in d.hmk_subtree() {
         assert_eq!(copies(&bot, chat, id).len(), 1, "chat {chat}");
     }
-    assert_eq!(bot.sandbox.stats().too_many_requests, 1, "only the injected 429");
+    assert_eq!(
+        bot.sandbox.stats().too_many_requests,
+        1,
+        "only the injected 429"
+    );
 }
 
 #[tokio::test]
@@ -255,10 +344,25 @@ async fn migrated_group_and_removed_bot() {
         1,
         Fault::Forbidden("bot was kicked from the group chat".into()),
     );
-    press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     let done = finished(&bot, &card, "已送达 3/4 · 失败 1").await;
-    assert!(done.text.contains("xq.hmk.c1.g4") && done.text.contains("机器人已不在该群"), "{done}");
-    assert_eq!(copies(&bot, supergroup, id).len(), 1, "{}", bot.sandbox.dump());
+    assert!(
+        done.text.contains("xq.hmk.c1.g4") && done.text.contains("机器人已不在该群"),
+        "{done}"
+    );
+    assert_eq!(
+        copies(&bot, supergroup, id).len(),
+        1,
+        "{}",
+        bot.sandbox.dump()
+    );
     assert!(copies(&bot, d.g3, id).is_empty());
     // The group that removed the bot is inactive: the next alert skips it.
     let (_, card2) = preview(&bot, d.hmk, d.chief, "第二条").await;
@@ -274,12 +378,23 @@ async fn restart_mid_broadcast_finishes_without_loss() {
     bot.settings.send_limits.stop_after_sends = Some(3);
     bot.start().await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "特别严重 fire 山火").await;
-    press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     bot.sandbox
         .wait_until("two copies out", |s| {
             d.hmk_subtree()
                 .iter()
-                .filter(|c| s.messages(**c).iter().any(|m| m.text.contains(&format!("（A{id}）"))))
+                .filter(|c| {
+                    s.messages(**c)
+                        .iter()
+                        .any(|m| m.text.contains(&format!("（A{id}）")))
+                })
                 .count()
                 == 2
         })
@@ -299,16 +414,34 @@ async fn edit_and_cancel_every_copy() {
     let bot = spawn().await;
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "严重 fire 仓库起火").await;
-    press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     finished(&bot, &card, "已送达 4/4").await;
 
     let worker = bot.sandbox.add_user("网格员", None);
     bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
     bot.sandbox.join(d.g3, worker);
-    let r = bot.say(d.g3, worker, &format!("/alert_edit A{id} 改一下")).await;
-    assert!(r.text.contains("这不属于您") || r.text.contains("没有职务"), "{r}");
+    let r = bot
+        .say(d.g3, worker, &format!("/alert_edit A{id} 改一下"))
+        .await;
+    assert!(
+        r.text.contains("这不属于您") || r.text.contains("没有职务"),
+        "{r}"
+    );
 
-    let r = bot.say(d.hmk, d.chief, &format!("/alert_edit A{id} 仓库火情已控制 <i>")).await;
+    let r = bot
+        .say(
+            d.hmk,
+            d.chief,
+            &format!("/alert_edit A{id} 仓库火情已控制 <i>"),
+        )
+        .await;
     assert!(r.text.contains("已更正"), "{r}");
     for chat in d.hmk_subtree() {
         bot.sandbox
@@ -319,24 +452,38 @@ async fn edit_and_cancel_every_copy() {
         assert_eq!(copies(&bot, chat, id).len(), 1, "edited, not sent again");
     }
 
-    let r = bot.say(d.hmk, d.chief, &format!("/alert_cancel {id} 误报")).await;
+    let r = bot
+        .say(d.hmk, d.chief, &format!("/alert_cancel {id} 误报"))
+        .await;
     assert!(r.text.contains("已撤销"), "{r}");
     for chat in d.hmk_subtree() {
         bot.sandbox
             .wait_message("the withdrawn copy", |m| {
-                m.chat_id == chat && m.text.contains(&format!("平安提示 A{id} 已撤销（原因：误报）"))
+                m.chat_id == chat
+                    && m.text
+                        .contains(&format!("平安提示 A{id} 已撤销（原因：误报）"))
             })
             .await;
     }
     finished(&bot, &card, "已撤销").await;
-    let r = bot.say(d.hmk, d.chief, &format!("/alert_cancel A{id}")).await;
+    let r = bot
+        .say(d.hmk, d.chief, &format!("/alert_cancel A{id}"))
+        .await;
     assert!(r.text.contains("已撤销"), "{r}");
-    let r = bot.say(d.hmk, d.chief, &format!("/alert_edit A{id} 再改")).await;
+    let r = bot
+        .say(d.hmk, d.chief, &format!("/alert_edit A{id} 再改"))
+        .await;
     assert!(r.text.contains("不能再修改"), "{r}");
     let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
-    assert!(r.text.contains("网格：已送达 2 · 失败 0 · 待发 0") && r.text.contains("误报"), "{r}");
+    assert!(
+        r.text.contains("网格：已送达 2 · 失败 0 · 待发 0") && r.text.contains("误报"),
+        "{r}"
+    );
     let r = bot.say(d.hmk, d.chief, "/alerts").await;
-    assert!(r.text.contains(&format!("A{id}")) && r.text.contains("已撤销"), "{r}");
+    assert!(
+        r.text.contains(&format!("A{id}")) && r.text.contains("已撤销"),
+        "{r}"
+    );
 }
 
 #[tokio::test]
@@ -351,7 +498,11 @@ async fn acknowledgement_reminder_and_escalation() {
     bot.sandbox.join(d.g3, worker3);
     let backup4 = bot.sandbox.add_user("四网格B岗", None);
     let r = bot
-        .say(bot.root, bot.root, &format!("/grant {backup4} police xq.hmk.c1.g4 backup"))
+        .say(
+            bot.root,
+            bot.root,
+            &format!("/grant {backup4} police xq.hmk.c1.g4 backup"),
+        )
         .await;
     assert!(r.text.contains('✅'), "{r}");
     bot.start_private(backup4).await;
@@ -359,7 +510,14 @@ async fn acknowledgement_reminder_and_escalation() {
     bot.sandbox.join(d.g4, resident);
 
     let (id, card) = preview(&bot, d.hmk, d.chief, "extreme geological grid 山体滑坡风险").await;
-    press(&bot, d.hmk, card.message_id, d.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     finished(&bot, &card, "已送达 2/2").await;
     let copy3 = bot
         .sandbox
@@ -406,14 +564,25 @@ async fn acknowledgement_reminder_and_escalation() {
     };
     assert_eq!(reminders(d.g4), 1);
     assert_eq!(reminders(d.g3), 0, "g3 acknowledged");
-    assert!(!bot.sandbox.messages(d.hmk).iter().any(|m| m.text.contains("仍未确认")));
+    assert!(
+        !bot.sandbox
+            .messages(d.hmk)
+            .iter()
+            .any(|m| m.text.contains("仍未确认"))
+    );
 
     let r = bot.say(d.hmk, d.chief, &format!("/alert_info {id}")).await;
-    assert!(r.text.contains("已确认 1：xq.hmk.c1.g3") && r.text.contains("未确认 1：xq.hmk.c1.g4"), "{r}");
-    bot.say(d.hmk, d.chief, &format!("/alert_cancel {id}")).await;
+    assert!(
+        r.text.contains("已确认 1：xq.hmk.c1.g3") && r.text.contains("未确认 1：xq.hmk.c1.g4"),
+        "{r}"
+    );
+    bot.say(d.hmk, d.chief, &format!("/alert_cancel {id}"))
+        .await;
     bot.sandbox
         .wait_until("copies unpinned", |s| {
-            [d.g3, d.g4].iter().all(|c| s.messages(*c).iter().all(|m| !m.pinned))
+            [d.g3, d.g4]
+                .iter()
+                .all(|c| s.messages(*c).iter().all(|m| !m.pinned))
         })
         .await;
 }
@@ -423,12 +592,24 @@ async fn recurring_alert_fires_once_per_occurrence() {
     let mut bot = spawn().await;
     let d = district(&bot).await;
     // The test clock starts at 09:00 Shanghai; the next 09:30 is due in 30 minutes.
-    let r = bot.say(d.hmk, d.chief, "/schedule daily 09:30 grid 每日防火巡查提醒").await;
+    let r = bot
+        .say(
+            d.hmk,
+            d.chief,
+            "/schedule daily 09:30 grid 每日防火巡查提醒",
+        )
+        .await;
     assert!(r.text.contains("S1"), "{r}");
     let r = bot.say(d.hmk, d.chief, "/schedule sometimes 提醒").await;
-    assert!(r.text.contains("看不懂时间") && r.text.contains("用法"), "{r}");
+    assert!(
+        r.text.contains("看不懂时间") && r.text.contains("用法"),
+        "{r}"
+    );
     let r = bot.say(d.hmk, d.chief, "/schedules").await;
-    assert!(r.text.contains("S1") && r.text.contains("daily 09:30"), "{r}");
+    assert!(
+        r.text.contains("S1") && r.text.contains("daily 09:30"),
+        "{r}"
+    );
     bot.app().tick().await;
     bot.clock.advance(31 * 60);
     bot.app().tick().await;
@@ -440,12 +621,16 @@ async fn recurring_alert_fires_once_per_occurrence() {
             .filter(|m| m.text.contains("每日防火巡查提醒"))
             .count()
     };
-    bot.sandbox.wait_until("the first occurrence", |_| count(&bot) == 1).await;
+    bot.sandbox
+        .wait_until("the first occurrence", |_| count(&bot) == 1)
+        .await;
     bot.restart().await;
     bot.app().tick().await;
     bot.clock.advance(24 * 3600);
     bot.app().tick().await;
-    bot.sandbox.wait_until("the second occurrence", |_| count(&bot) == 2).await;
+    bot.sandbox
+        .wait_until("the second occurrence", |_| count(&bot) == 2)
+        .await;
     bot.settle().await;
     assert_eq!(count(&bot), 2);
     let r = bot.say(d.hmk, d.chief, "/unschedule S1").await;
@@ -454,4 +639,54 @@ async fn recurring_alert_fires_once_per_occurrence() {
     bot.app().tick().await;
     bot.settle().await;
     assert_eq!(count(&bot), 2);
+}
+
+#[tokio::test]
+async fn broadcast_edit_and_ack_on_postgres() {
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let bot = common::spawn_with(common::Options {
+        db: Some(db),
+        ..common::Options::default()
+    })
+    .await;
+    let d = district(&bot).await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "severe crime 6h 注意防盗").await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    finished(&bot, &card, "已送达 4/4 · 失败 0").await;
+    let copy = copies(&bot, d.g3, id).remove(0);
+    assert!(copy.text.contains("有效至"), "{copy}");
+    let toast = press(
+        &bot,
+        d.g3,
+        copy.message_id,
+        bot.root,
+        &format!("a:ack:{id}"),
+    )
+    .await;
+    assert!(toast.contains("已确认收到"), "{toast}");
+    let r = bot
+        .say(
+            d.hmk,
+            d.chief,
+            &format!("/alert_edit {id} 注意防盗，锁好门窗"),
+        )
+        .await;
+    assert!(r.text.contains("已更正"), "{r}");
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
+    assert!(r.text.contains("已确认 1：xq.hmk.c1.g3"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/alerts").await;
+    assert!(r.text.contains(&format!("A{id}")), "{r}");
+    bot.clock.advance(6 * 3600 + 1);
+    bot.app().tick().await;
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
+    assert!(r.text.contains("已过期"), "{r}");
 }

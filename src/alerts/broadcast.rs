@@ -90,7 +90,12 @@ pub async fn send(
 }
 
 /// Queues (or replaces the waiting) edit of the alert's card.
-pub async fn refresh_card(conn: &mut Conn, l: Locale, alert: &Alert, now: i64) -> anyhow::Result<()> {
+pub async fn refresh_card(
+    conn: &mut Conn,
+    l: Locale,
+    alert: &Alert,
+    now: i64,
+) -> anyhow::Result<()> {
     let Some(card) = alert.card_outbox_id else {
         return Ok(());
     };
@@ -113,9 +118,7 @@ pub async fn refresh_card(conn: &mut Conn, l: Locale, alert: &Alert, now: i64) -
     let text = render::progress(l, alert, p, &failures);
     let now_ms = wall_ms();
     let not_before = match alert.card_edit_id {
-        Some(waiting) if rows::withdraw_if_idle(conn, waiting, now_ms).await? => {
-            alert.card_next_ms
-        }
+        Some(waiting) if rows::withdraw_if_idle(conn, waiting, now_ms).await? => alert.card_next_ms,
         _ => now_ms.max(alert.card_next_ms + CARD_EVERY_MS),
     };
     let edit = Outgoing::acting_on(alert.chat_id, OutKind::Edit { of: card }, text);

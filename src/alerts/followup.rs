@@ -62,16 +62,17 @@ async fn chase(
     };
     let id = alert.id;
     match (d.reminded_at, d.escalated_at) {
-        (None, _) if sent_at + app.settings.alert_remind_after <= now => {
-            if store::mark_followed_up(conn, d.id, false, now).await? {
-                let text = tr!(
-                    l,
-                    "⏰ 提醒：平安提示 A{id} 尚未确认，请本群工作人员点击「收到」。",
-                    "⏰ Reminder: safety alert A{id} is not acknowledged yet; staff, please press Received."
-                );
-                let msg = Outgoing::text(d.chat_id, text).replying_to(d.message_id);
-                outbox::queue(conn, &[msg], now).await?;
-            }
+        (None, _)
+            if sent_at + app.settings.alert_remind_after <= now
+                && store::mark_followed_up(conn, d.id, false, now).await? =>
+        {
+            let text = tr!(
+                l,
+                "⏰ 提醒：平安提示 A{id} 尚未确认，请本群工作人员点击「收到」。",
+                "⏰ Reminder: safety alert A{id} is not acknowledged yet; staff, please press Received."
+            );
+            let msg = Outgoing::text(d.chat_id, text).replying_to(d.message_id);
+            outbox::queue(conn, &[msg], now).await?;
         }
         (Some(reminded), None) if reminded + app.settings.alert_escalate_after <= now => {
             if !store::mark_followed_up(conn, d.id, true, now).await? {

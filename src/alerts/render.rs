@@ -49,7 +49,12 @@ pub fn copy(l: Locale, tz: Tz, a: &Alert, node_name: &str) -> String {
         a.id
     );
     if let Some(until) = a.expires_at {
-        s.push_str(&tr!(l, " · 有效至 {}", " · valid until {}", time(tz, until)));
+        s.push_str(&tr!(
+            l,
+            " · 有效至 {}",
+            " · valid until {}",
+            time(tz, until)
+        ));
     }
     if a.severity.needs_ack() {
         s.push_str(&tr!(
@@ -68,7 +73,12 @@ pub fn cancelled_copy(l: Locale, a: &Alert, reason: Option<&str>) -> String {
         .unwrap_or_default();
     format!(
         "{}\n<s>{}</s>",
-        tr!(l, "⛔ 平安提示 A{} 已撤销{why}", "⛔ Safety alert A{} was withdrawn{why}", a.id),
+        tr!(
+            l,
+            "⛔ 平安提示 A{} 已撤销{why}",
+            "⛔ Safety alert A{} was withdrawn{why}",
+            a.id
+        ),
         esc(&a.text)
     )
 }
@@ -103,7 +113,11 @@ pub fn preview(l: Locale, tz: Tz, a: &Alert, node_name: &str, counts: &[(Level, 
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     format!(
         "{}\n\n{}\n\n{}",
-        tr!(l, "📣 <b>预览</b>（尚未发送）", "📣 <b>Preview</b> (not sent yet)"),
+        tr!(
+            l,
+            "📣 <b>预览</b>（尚未发送）",
+            "📣 <b>Preview</b> (not sent yet)"
+        ),
         copy(l, tz, a, node_name),
         tr!(
             l,
@@ -160,7 +174,11 @@ pub fn progress(l: Locale, a: &Alert, p: Progress, failures: &[(String, String)]
 pub fn failure_reason(l: Locale, error: Option<&str>) -> String {
     let e = error.unwrap_or_default();
     if e.contains("kicked") || e.contains("not a member") || e.starts_with("Forbidden") {
-        tr!(l, "机器人已不在该群，群已停用", "the bot is no longer in the group; group marked inactive")
+        tr!(
+            l,
+            "机器人已不在该群，群已停用",
+            "the bot is no longer in the group; group marked inactive"
+        )
     } else if e.contains("chat not found") {
         tr!(l, "找不到该群", "the group no longer exists")
     } else {

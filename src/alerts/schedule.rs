@@ -43,7 +43,11 @@ pub fn parse_when(args: &str) -> Option<(String, String)> {
             hm(words.get(2)?).map(|(h, m)| (format!("0 {m} {h} * * {day}"), rest(3)))
         }
         Some(w) if w == "monthly" || w == "每月" => {
-            let d: u32 = words.get(1)?.parse().ok().filter(|d| (1..=31).contains(d))?;
+            let d: u32 = words
+                .get(1)?
+                .parse()
+                .ok()
+                .filter(|d| (1..=31).contains(d))?;
             hm(words.get(2)?).map(|(h, m)| (format!("0 {m} {h} {d} * *"), rest(3)))
         }
         _ => None,
@@ -138,14 +142,22 @@ async fn fire(app: &App, conn: &mut Conn, s: &Due, now: i64) -> anyhow::Result<(
         grants: people::grants_of(conn, s.creator).await?,
     };
     let (Ok(()), Ok(draft)) = (actor.may(Action::Operate(&s.node)), Draft::parse(&s.args)) else {
-        tracing::warn!(schedule = s.id, "recurring alert skipped: creator lost the right or text invalid");
+        tracing::warn!(
+            schedule = s.id,
+            "recurring alert skipped: creator lost the right or text invalid"
+        );
         return Ok(());
     };
     let l = app.settings.locale;
-    let id = store::insert_draft(conn, &s.node, s.chat_id, s.creator, &draft, Some(s.id), now).await?;
+    let id =
+        store::insert_draft(conn, &s.node, s.chat_id, s.creator, &draft, Some(s.id), now).await?;
     let card = Outgoing::text(
         s.chat_id,
-        tr!(l, "🔁 定时平安提示 A{id} 开始发送…", "🔁 Recurring safety alert A{id}: sending…"),
+        tr!(
+            l,
+            "🔁 定时平安提示 A{id} 开始发送…",
+            "🔁 Recurring safety alert A{id}: sending…"
+        ),
     );
     let card_id = outbox::queue(conn, &[card], now).await?[0];
     broadcast::send(conn, l, app.settings.tz, id, Some(card_id), now).await?;
@@ -167,7 +179,10 @@ mod tests {
             "0 30 8 * * mon"
         );
         assert_eq!(parse_when("monthly 1 09:00 x").unwrap().0, "0 0 9 1 * *");
-        assert_eq!(parse_when("30 9 * * * 提示").unwrap(), ("0 30 9 * * *".into(), "提示".into()));
+        assert_eq!(
+            parse_when("30 9 * * * 提示").unwrap(),
+            ("0 30 9 * * *".into(), "提示".into())
+        );
         assert_eq!(parse_when("0 30 9 * * * 提示").unwrap().0, "0 30 9 * * *");
         assert_eq!(parse_when("daily 25:00 x"), None);
         assert_eq!(parse_when("sometimes x"), None);
@@ -178,7 +193,10 @@ mod tests {
         let tz = chrono_tz::Asia::Shanghai;
         // 2026-11-27 09:00 Shanghai = 01:00 UTC
         let nine = 1_795_741_200;
-        assert_eq!(latest_due("0 0 9 * * *", tz, nine - 60, nine + 60), Some(nine));
+        assert_eq!(
+            latest_due("0 0 9 * * *", tz, nine - 60, nine + 60),
+            Some(nine)
+        );
         assert_eq!(latest_due("0 0 9 * * *", tz, nine, nine + 60), None);
         assert_eq!(
             latest_due("0 0 9 * * *", tz, nine - 60, nine + 2 * 86_400),

@@ -51,7 +51,10 @@ async fn main() -> anyhow::Result<()> {
         sandbox.add_bot(chat, root);
         chats.push((node.code.clone(), chat));
     }
-    wait_for(&sandbox, "the bot to take every update", |s| s.pending_updates() == 0).await;
+    wait_for(&sandbox, "the bot to take every update", |s| {
+        s.pending_updates() == 0
+    })
+    .await;
     {
         let mut conn = store.conn().await?;
         for (code, chat) in &chats {
@@ -62,7 +65,11 @@ async fn main() -> anyhow::Result<()> {
     drain(&store).await?;
     println!("{} groups bound; welcome messages sent", chats.len());
     let district = chats[0].1;
-    sandbox.send_text(district, root, "/alert 较重 weather 今晚至明晨有暴雨，请各网格做好防汛准备。");
+    sandbox.send_text(
+        district,
+        root,
+        "/alert 较重 weather 今晚至明晨有暴雨，请各网格做好防汛准备。",
+    );
     let card = wait_for_message(&sandbox, district, "预览").await;
     drain(&store).await?;
     tokio::time::sleep(Duration::from_millis(1100)).await; // let the rate windows empty
@@ -78,9 +85,11 @@ async fn main() -> anyhow::Result<()> {
     let start = Instant::now();
     sandbox.press_button(district, card.message_id, root, &format!("a:send:{id}"));
     wait_for(&sandbox, "every group to get the alert", |s| {
-        chats
-            .iter()
-            .all(|(_, c)| s.messages(*c).iter().any(|m| m.text.contains(&tag) && !m.text.contains("预览")))
+        chats.iter().all(|(_, c)| {
+            s.messages(*c)
+                .iter()
+                .any(|m| m.text.contains(&tag) && !m.text.contains("预览"))
+        })
     })
     .await;
     let elapsed = start.elapsed();
@@ -96,10 +105,21 @@ async fn main() -> anyhow::Result<()> {
         chats.len(),
         elapsed.as_secs_f64()
     );
-    println!("card ({} edits): {}", card.edits, card.text.replace('\n', " | "));
+    println!(
+        "card ({} edits): {}",
+        card.edits,
+        card.text.replace('\n', " | ")
+    );
     running.stop().await;
     let ok = elapsed < Duration::from_secs(5) && too_many == 0;
-    println!("{}", if ok { "PASS (target < 5.0 s, no 429)" } else { "FAIL (target < 5.0 s, no 429)" });
+    println!(
+        "{}",
+        if ok {
+            "PASS (target < 5.0 s, no 429)"
+        } else {
+            "FAIL (target < 5.0 s, no 429)"
+        }
+    );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -118,7 +138,10 @@ async fn drain(store: &Store) -> anyhow::Result<()> {
         if pending == 0 {
             return Ok(());
         }
-        anyhow::ensure!(Instant::now() < deadline, "outbox never drained ({pending} pending)");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "outbox never drained ({pending} pending)"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -127,7 +150,11 @@ async fn wait_for(sandbox: &Sandbox, what: &str, cond: impl FnMut(&Sandbox) -> b
     sandbox.wait_until(what, cond).await;
 }
 
-async fn wait_for_message(sandbox: &Sandbox, chat: i64, text: &str) -> pingan::sandbox::SentMessage {
+async fn wait_for_message(
+    sandbox: &Sandbox,
+    chat: i64,
+    text: &str,
+) -> pingan::sandbox::SentMessage {
     sandbox
         .wait_message(text, |m| m.chat_id == chat && m.text.contains(text))
         .await

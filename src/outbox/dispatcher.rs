@@ -175,18 +175,21 @@ impl<T: Transport> Dispatcher<T> {
             }
             let edit_target = match row.kind {
                 OutKind::Send => None,
-                OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => match (
-                    row.target_message_id,
-                    row.target_status.as_deref(),
-                ) {
-                    (Some(id), _) => Some(id),
-                    (None, Some("pending")) => continue, // sent first; a finished send wakes us
-                    _ => {
-                        rows::mark_failed(&mut conn, row.id, "the message to edit was never sent")
+                OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => {
+                    match (row.target_message_id, row.target_status.as_deref()) {
+                        (Some(id), _) => Some(id),
+                        (None, Some("pending")) => continue, // sent first; a finished send wakes us
+                        _ => {
+                            rows::mark_failed(
+                                &mut conn,
+                                row.id,
+                                "the message to edit was never sent",
+                            )
                             .await?;
-                        continue;
+                            continue;
+                        }
                     }
-                },
+                }
             };
             if let Some(t) = limiter.next_free(row.chat_id, now) {
                 soonest(t);

@@ -158,7 +158,12 @@ pub async fn set_text(conn: &mut Conn, id: i64, text: &str) -> sqlx::Result<()> 
 }
 
 /// Remembers the card's latest queued edit and when it may go.
-pub async fn set_card_edit(conn: &mut Conn, id: i64, edit_id: i64, next_ms: i64) -> sqlx::Result<()> {
+pub async fn set_card_edit(
+    conn: &mut Conn,
+    id: i64,
+    edit_id: i64,
+    next_ms: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE alerts SET card_edit_id = $1, card_next_ms = $2 WHERE id = $3")
         .bind(edit_id)
         .bind(next_ms)
@@ -372,7 +377,11 @@ pub async fn mark_followed_up(
     escalated: bool,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let col = if escalated { "escalated_at" } else { "reminded_at" };
+    let col = if escalated {
+        "escalated_at"
+    } else {
+        "reminded_at"
+    };
     let done = sqlx::query(&format!(
         "UPDATE alert_deliveries SET {col} = $1 WHERE id = $2 AND {col} IS NULL"
     ))

@@ -299,7 +299,11 @@ pub async fn status_of(conn: &mut Conn, id: i64) -> sqlx::Result<Option<(String,
 }
 
 /// The row that sent message `message_id` in `chat_id`.
-pub async fn by_message(conn: &mut Conn, chat_id: i64, message_id: i64) -> sqlx::Result<Option<i64>> {
+pub async fn by_message(
+    conn: &mut Conn,
+    chat_id: i64,
+    message_id: i64,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query("SELECT id FROM outbox WHERE chat_id = $1 AND message_id = $2 AND kind = 'send' ORDER BY id DESC LIMIT 1")
         .bind(chat_id)
         .bind(message_id)

@@ -9,9 +9,9 @@
 use crate::alerts::{broadcast, render};
 use crate::domain::Action;
 use crate::domain::alert::{Draft, DraftError, MAX_TEXT, parse_id};
+use crate::store::Conn;
 use crate::store::alerts as store;
 use crate::store::outbox::{self as rows, OutKind, Outgoing};
-use crate::store::Conn;
 use crate::telegram::callbacks::Pressed;
 use crate::telegram::command;
 use crate::telegram::context::{Ctx, Outcome, UserError};
@@ -53,13 +53,27 @@ pub async fn run(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             "No bound group under {node} matches, so the alert would reach no one."
         )));
     }
-    let id = store::insert_draft(conn, &node, ctx.chat_id, ctx.sender.id, &draft, None, ctx.now)
-        .await?;
+    let id = store::insert_draft(
+        conn,
+        &node,
+        ctx.chat_id,
+        ctx.sender.id,
+        &draft,
+        None,
+        ctx.now,
+    )
+    .await?;
     let alert = store::get(conn, id).await?.expect("just stored");
     let name = broadcast::node_name(conn, &node).await?;
     let counts = broadcast::count_levels(&targets);
     ctx.reply_markup = Some(render::preview_markup(l, id));
-    Ok(render::preview(l, ctx.app.settings.tz, &alert, &name, &counts))
+    Ok(render::preview(
+        l,
+        ctx.app.settings.tz,
+        &alert,
+        &name,
+        &counts,
+    ))
 }
 
 /// A press on an alert button; `rest` is `send:N`, `drop:N` or `ack:N`.
@@ -79,15 +93,27 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
                 )));
             }
             if alert.status != "draft" {
-                return Ok(tr!(l, "这条提示已处理。", "This alert was already handled."));
+                return Ok(tr!(
+                    l,
+                    "这条提示已处理。",
+                    "This alert was already handled."
+                ));
             }
             ctx.require(Action::Operate(&alert.node))?;
             let card = rows::by_message(conn, ctx.chat_id, ctx.message_id).await?;
             if what == "drop" {
                 store::end(conn, id, "draft", "discarded", None, ctx.now).await?;
                 if let Some(card) = card {
-                    let text = tr!(l, "✖ 提示 A{id} 已取消，未发送。", "✖ Alert A{id} was cancelled; nothing was sent.");
-                    ctx.out.push(Outgoing::acting_on(ctx.chat_id, OutKind::Edit { of: card }, text));
+                    let text = tr!(
+                        l,
+                        "✖ 提示 A{id} 已取消，未发送。",
+                        "✖ Alert A{id} was cancelled; nothing was sent."
+                    );
+                    ctx.out.push(Outgoing::acting_on(
+                        ctx.chat_id,
+                        OutKind::Edit { of: card },
+                        text,
+                    ));
                 }
                 return Ok(tr!(l, "已取消。", "Cancelled."));
             }
@@ -104,14 +130,22 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
 async fn ack(ctx: &mut Ctx, conn: &mut Conn, alert: &store::Alert) -> Pressed {
     let l = ctx.locale;
     if alert.status != "sent" {
-        return Ok(tr!(l, "这条提示已撤销或过期。", "This alert was withdrawn or has expired."));
+        return Ok(tr!(
+            l,
+            "这条提示已撤销或过期。",
+            "This alert was withdrawn or has expired."
+        ));
     }
     let delivery = store::deliveries(conn, alert.id)
         .await?
         .into_iter()
         .find(|d| d.chat_id == ctx.chat_id);
     let Some(d) = delivery else {
-        return Ok(tr!(l, "此群不在这条提示的范围内。", "This group is not among this alert's recipients."));
+        return Ok(tr!(
+            l,
+            "此群不在这条提示的范围内。",
+            "This group is not among this alert's recipients."
+        ));
     };
     if ctx.actor.may(Action::Operate(&d.node)).is_err() {
         return Ok(tr!(
@@ -123,6 +157,10 @@ async fn ack(ctx: &mut Ctx, conn: &mut Conn, alert: &store::Alert) -> Pressed {
     if store::ack(conn, d.id, ctx.sender.id, ctx.now).await? {
         Ok(tr!(l, "已确认收到，谢谢。", "Acknowledged, thank you."))
     } else {
-        Ok(tr!(l, "本群已确认过。", "This group has already acknowledged."))
+        Ok(tr!(
+            l,
+            "本群已确认过。",
+            "This group has already acknowledged."
+        ))
     }
 }

@@ -32,9 +32,17 @@ pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     ctx.require(Action::View(&scope))?;
     let recent = store::recent_in(conn, &scope, 15).await?;
     if recent.is_empty() {
-        return Ok(tr!(l, "{scope} 范围内还没有平安提示。", "No safety alerts in {scope} yet."));
+        return Ok(tr!(
+            l,
+            "{scope} 范围内还没有平安提示。",
+            "No safety alerts in {scope} yet."
+        ));
     }
-    let mut s = tr!(l, "📣 {scope} 最近的平安提示：", "📣 Recent safety alerts in {scope}:");
+    let mut s = tr!(
+        l,
+        "📣 {scope} 最近的平安提示：",
+        "📣 Recent safety alerts in {scope}:"
+    );
     for a in recent {
         let p = store::progress(conn, a.id).await?;
         let excerpt: String = a.text.chars().take(30).collect();
@@ -59,9 +67,26 @@ async fn named(
     raw: Option<&str>,
 ) -> Result<Alert, UserError> {
     let l = ctx.locale;
-    let raw = raw.ok_or_else(|| ctx.usage(spec, tr!(l, "请写出提示编号（如 A17）。", "Name the alert (like A17).")))?;
+    let raw = raw.ok_or_else(|| {
+        ctx.usage(
+            spec,
+            tr!(
+                l,
+                "请写出提示编号（如 A17）。",
+                "Name the alert (like A17)."
+            ),
+        )
+    })?;
     let id = parse_id(raw).ok_or_else(|| {
-        ctx.usage(spec, tr!(l, "「{}」不是提示编号（如 A17）。", "“{}” is not an alert id (like A17).", esc(raw)))
+        ctx.usage(
+            spec,
+            tr!(
+                l,
+                "「{}」不是提示编号（如 A17）。",
+                "“{}” is not an alert id (like A17).",
+                esc(raw)
+            ),
+        )
     })?;
     let alert = store::get(conn, id)
         .await?
@@ -108,10 +133,25 @@ pub async fn info(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             .filter(|d| d.status == "sent")
             .partition(|d| d.acked_at.is_some());
         let codes = |v: &[&alerts::Delivery]| {
-            v.iter().map(|d| d.node.to_string()).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .map(|d| d.node.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        s.push_str(&tr!(l, "\n✅ 已确认 {}：{}", "\n✅ Acknowledged {}: {}", acked.len(), codes(&acked)));
-        s.push_str(&tr!(l, "\n⏳ 未确认 {}：{}", "\n⏳ Not acknowledged {}: {}", not.len(), codes(&not)));
+        s.push_str(&tr!(
+            l,
+            "\n✅ 已确认 {}：{}",
+            "\n✅ Acknowledged {}: {}",
+            acked.len(),
+            codes(&acked)
+        ));
+        s.push_str(&tr!(
+            l,
+            "\n⏳ 未确认 {}：{}",
+            "\n⏳ Not acknowledged {}: {}",
+            not.len(),
+            codes(&not)
+        ));
     }
     Ok(s)
 }
@@ -124,19 +164,40 @@ pub async fn edit(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         None => (Some(args).filter(|a| !a.is_empty()), ""),
     };
     let alert = named(ctx, conn, spec, raw).await?;
-    ctx.require(Action::Amend { node: &alert.node, issuer: alert.issuer_id })?;
+    ctx.require(Action::Amend {
+        node: &alert.node,
+        issuer: alert.issuer_id,
+    })?;
     if text.is_empty() {
         return Err(ctx.usage(spec, tr!(l, "请写出新的提示内容。", "Write the new text.")));
     }
     let n = text.chars().count();
     if n > MAX_TEXT {
-        return Err(ctx.usage(spec, tr!(l, "内容共 {n} 字，最多 {MAX_TEXT} 字。", "The text has {n} characters; at most {MAX_TEXT}.")));
+        return Err(ctx.usage(
+            spec,
+            tr!(
+                l,
+                "内容共 {n} 字，最多 {MAX_TEXT} 字。",
+                "The text has {n} characters; at most {MAX_TEXT}."
+            ),
+        ));
     }
     if alert.status != "sent" {
-        return Err(ctx.refuse(tr!(l, "提示 A{} 已{}，不能再修改。", "Alert A{} is {}; it can no longer be changed.", alert.id, status_word(ctx, &alert))));
+        return Err(ctx.refuse(tr!(
+            l,
+            "提示 A{} 已{}，不能再修改。",
+            "Alert A{} is {}; it can no longer be changed.",
+            alert.id,
+            status_word(ctx, &alert)
+        )));
     }
     amend::edit(conn, l, ctx.app.settings.tz, &alert, text, ctx.now).await?;
-    Ok(tr!(l, "✅ 已更正提示 A{}：已发出的消息将被修改，未发出的将发送新内容。", "✅ Alert A{} corrected: copies already sent are being edited, the rest go out with the new text.", alert.id))
+    Ok(tr!(
+        l,
+        "✅ 已更正提示 A{}：已发出的消息将被修改，未发出的将发送新内容。",
+        "✅ Alert A{} corrected: copies already sent are being edited, the rest go out with the new text.",
+        alert.id
+    ))
 }
 
 pub async fn cancel(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
@@ -147,11 +208,25 @@ pub async fn cancel(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         None => (Some(args).filter(|a| !a.is_empty()), None),
     };
     let alert = named(ctx, conn, spec, raw).await?;
-    ctx.require(Action::Amend { node: &alert.node, issuer: alert.issuer_id })?;
+    ctx.require(Action::Amend {
+        node: &alert.node,
+        issuer: alert.issuer_id,
+    })?;
     if alert.status != "sent" {
-        return Err(ctx.refuse(tr!(l, "提示 A{} 已{}。", "Alert A{} is already {}.", alert.id, status_word(ctx, &alert))));
+        return Err(ctx.refuse(tr!(
+            l,
+            "提示 A{} 已{}。",
+            "Alert A{} is already {}.",
+            alert.id,
+            status_word(ctx, &alert)
+        )));
     }
     let reason: Option<String> = reason.map(|r| r.chars().take(500).collect());
     amend::stop(conn, l, &alert, "cancelled", reason.as_deref(), ctx.now).await?;
-    Ok(tr!(l, "⛔ 已撤销提示 A{}：未发出的不再发送，已发出的标记为撤销。", "⛔ Alert A{} withdrawn: pending copies stopped, sent copies marked withdrawn.", alert.id))
+    Ok(tr!(
+        l,
+        "⛔ 已撤销提示 A{}：未发出的不再发送，已发出的标记为撤销。",
+        "⛔ Alert A{} withdrawn: pending copies stopped, sent copies marked withdrawn.",
+        alert.id
+    ))
 }

@@ -40,7 +40,11 @@ pub async fn add(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             spec,
             match e {
                 DraftError::Empty => tr!(l, "请写出提示内容。", "Write the alert's text."),
-                DraftError::TooLong(n) => tr!(l, "内容共 {n} 字，最多 {MAX_TEXT} 字。", "The text has {n} characters; at most {MAX_TEXT}."),
+                DraftError::TooLong(n) => tr!(
+                    l,
+                    "内容共 {n} 字，最多 {MAX_TEXT} 字。",
+                    "The text has {n} characters; at most {MAX_TEXT}."
+                ),
             },
         )
     })?;
@@ -90,16 +94,28 @@ pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     .fetch_all(&mut *conn)
     .await?;
     if rows.is_empty() {
-        return Ok(tr!(l, "{scope} 范围内没有定时提示。", "No recurring alerts in {scope}."));
+        return Ok(tr!(
+            l,
+            "{scope} 范围内没有定时提示。",
+            "No recurring alerts in {scope}."
+        ));
     }
-    let mut s = tr!(l, "🔁 {scope} 的定时提示：", "🔁 Recurring alerts in {scope}:");
+    let mut s = tr!(
+        l,
+        "🔁 {scope} 的定时提示：",
+        "🔁 Recurring alerts in {scope}:"
+    );
     for r in rows {
         let id: i64 = r.try_get("id")?;
         let node: String = r.try_get("node_code")?;
         let when: String = r.try_get("spec")?;
         let text: String = r.try_get("args")?;
         let excerpt: String = text.chars().take(40).collect();
-        s.push_str(&format!("\nS{id} · {node} · {} · {}", esc(&when), esc(&excerpt)));
+        s.push_str(&format!(
+            "\nS{id} · {node} · {} · {}",
+            esc(&when),
+            esc(&excerpt)
+        ));
     }
     Ok(s)
 }
@@ -112,18 +128,42 @@ pub async fn remove(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         .strip_prefix(['S', 's'])
         .unwrap_or(raw)
         .parse::<i64>()
-        .map_err(|_| ctx.usage(spec, tr!(l, "请写出定时提示编号（如 S3）。", "Name the recurring alert (like S3).")))?;
-    let row = sqlx::query("SELECT node_code, creator_id FROM alert_schedules WHERE id = $1 AND active = 1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| ctx.refuse(tr!(l, "没有定时提示 S{id}。", "There is no recurring alert S{id}.")))?;
+        .map_err(|_| {
+            ctx.usage(
+                spec,
+                tr!(
+                    l,
+                    "请写出定时提示编号（如 S3）。",
+                    "Name the recurring alert (like S3)."
+                ),
+            )
+        })?;
+    let row = sqlx::query(
+        "SELECT node_code, creator_id FROM alert_schedules WHERE id = $1 AND active = 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| {
+        ctx.refuse(tr!(
+            l,
+            "没有定时提示 S{id}。",
+            "There is no recurring alert S{id}."
+        ))
+    })?;
     let node = stored_code(row.try_get("node_code")?)?;
     let creator: i64 = row.try_get("creator_id")?;
-    ctx.require(Action::Amend { node: &node, issuer: creator })?;
+    ctx.require(Action::Amend {
+        node: &node,
+        issuer: creator,
+    })?;
     sqlx::query("UPDATE alert_schedules SET active = 0 WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(tr!(l, "已取消定时提示 S{id}。", "Recurring alert S{id} removed."))
+    Ok(tr!(
+        l,
+        "已取消定时提示 S{id}。",
+        "Recurring alert S{id} removed."
+    ))
 }
