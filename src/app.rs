@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
 use crate::metrics::Metrics;
-use crate::outbox::{DispatchStats, Dispatcher, Limits};
+use crate::outbox::{DispatchStats, Dispatcher};
 use crate::scheduler::{Job, Scheduler};
 use crate::store::Store;
 use crate::telegram::Intake;
@@ -63,7 +63,10 @@ impl App {
 
 /// Every scheduled job of every feature.
 fn jobs() -> Vec<Box<dyn Job>> {
-    vec![]
+    vec![
+        Box::new(crate::alerts::FollowUpJob),
+        Box::new(crate::alerts::ScheduleJob),
+    ]
 }
 
 /// How long sends in flight may take to finish at shutdown.
@@ -142,8 +145,11 @@ pub async fn start(
         store.clone(),
         TelegramTransport::new(bot.clone()),
         clock.clone(),
-        Limits::default(),
-    );
+        settings.send_limits.clone(),
+    )
+    .with_hook(Arc::new(crate::alerts::ProgressHook {
+        locale: settings.locale,
+    }));
     let app = App(Arc::new(AppInner {
         store,
         settings,

@@ -114,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn import_file(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+pub async fn import_file(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     let en = settings.locale.is_en();
     let format = Format::from_path(file)
         .with_context(|| format!("{}: the file must end in .toml or .csv", file.display()))?;

@@ -39,6 +39,14 @@ pub struct Settings {
     pub superadmins: BTreeSet<i64>,
     pub locale: Locale,
     pub tz: Tz,
+    /// The dispatcher's sending limits (and its test-only stop knob).
+    pub send_limits: crate::outbox::Limits,
+    /// Unacknowledged severe/extreme alert copies are reminded after this
+    /// many seconds (`PINGAN_ALERT_REMIND_MIN`, minutes)…
+    pub alert_remind_after: i64,
+    /// …and escalated to the B post and the parent group this long after the
+    /// reminder (`PINGAN_ALERT_ESCALATE_MIN`, minutes).
+    pub alert_escalate_after: i64,
 }
 
 impl Default for Settings {
@@ -48,6 +56,9 @@ impl Default for Settings {
             superadmins: BTreeSet::new(),
             locale: Locale::Zh,
             tz: chrono_tz::Asia::Shanghai,
+            send_limits: crate::outbox::Limits::default(),
+            alert_remind_after: 30 * 60,
+            alert_escalate_after: 30 * 60,
         }
     }
 }
@@ -89,6 +100,19 @@ impl Settings {
                     format!("`{tz}` is not an IANA time zone such as Asia/Shanghai"),
                 )
             })?;
+        }
+        for (name, field) in [
+            ("PINGAN_ALERT_REMIND_MIN", &mut s.alert_remind_after),
+            ("PINGAN_ALERT_ESCALATE_MIN", &mut s.alert_escalate_after),
+        ] {
+            if let Some(raw) = var(name) {
+                let min: i64 = raw
+                    .parse()
+                    .ok()
+                    .filter(|m| (1..=10_080).contains(m))
+                    .ok_or_else(|| bad(name, format!("`{raw}` is not 1–10080 minutes")))?;
+                *field = min * 60;
+            }
         }
         Ok(s)
     }

@@ -9,6 +9,8 @@
 //!   permission rule, renders replies (zh/en, user text escaped).
 //! - [`outbox`] — every message owed is queued in the database with the change
 //!   that causes it, then sent by the dispatcher at Telegram's pace.
+//! - [`alerts`] — safety alerts: broadcast down the tree through the outbox,
+//!   the live progress card, acknowledgement, reminders, recurring alerts.
 //! - [`import`] — reading a district from a TOML or CSV file.
 //! - [`sandbox`] — a Bot API-compatible server with an in-memory world, for
 //!   the tests and for trying the bot without Telegram.
@@ -24,6 +26,7 @@
 //! dispatcher, woken, sends the replies within Telegram's limits and records
 //! the message ids.
 
+pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod clock;

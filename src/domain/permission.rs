@@ -43,6 +43,9 @@ pub enum Action<'a> {
     ManageRoles(&'a NodeCode),
     /// Something that belongs to the given user (a resident's own case).
     Own(i64),
+    /// Change or withdraw something issued on `node` by `issuer` (an alert):
+    /// the issuer while still staff there, or an admin covering the node.
+    Amend { node: &'a NodeCode, issuer: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +94,15 @@ impl Actor {
                     Ok(())
                 } else if self.covers(code, false) {
                     Err(Denied::NotAdmin)
+                } else {
+                    Err(Denied::NotStaff)
+                }
+            }
+            Action::Amend { node, issuer } => {
+                if self.covers(node, true) || (issuer == self.user_id && self.covers(node, false)) {
+                    Ok(())
+                } else if self.covers(node, false) {
+                    Err(Denied::NotYours)
                 } else {
                     Err(Denied::NotStaff)
                 }
@@ -307,6 +319,42 @@ mod tests {
                 &superadmin,
                 Action::AddChild(None),
                 Ok(()),
+            ),
+            (
+                "issuer amends own alert",
+                &grid_worker,
+                Action::Amend {
+                    node: &g3,
+                    issuer: 7,
+                },
+                Ok(()),
+            ),
+            (
+                "staff cannot amend another's alert",
+                &grid_worker,
+                Action::Amend {
+                    node: &g3,
+                    issuer: 8,
+                },
+                Err(NotYours),
+            ),
+            (
+                "admin above amends another's alert",
+                &street_admin,
+                Action::Amend {
+                    node: &g3,
+                    issuer: 8,
+                },
+                Ok(()),
+            ),
+            (
+                "issuer no longer staff there cannot amend",
+                &grid_worker,
+                Action::Amend {
+                    node: &g4,
+                    issuer: 7,
+                },
+                Err(NotStaff),
             ),
             (
                 "superadmin grants anywhere",

@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +22,7 @@ use super::limits::{Limits, RateLimiter};
 use super::wall_ms;
 use crate::clock::Clock;
 use crate::store::outbox::{self as rows, OutKind, Pending};
-use crate::store::{Store, groups, people};
+use crate::store::{Conn, Store, groups, people};
 
 /// How a send failed, as far as the dispatcher needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,18 @@ pub trait Transport: Send + Sync + 'static {
         msg: &Pending,
         edit_target: Option<i64>,
     ) -> impl Future<Output = Result<Option<i64>, SendError>> + Send;
+}
+
+/// Told about every send the dispatcher records, inside the transaction
+/// that records it (features keep their own state in step with the outbox,
+/// e.g. an alert's progress card). The dispatcher knows nothing of them.
+pub trait SendHook: Send + Sync + 'static {
+    fn after_record<'a>(
+        &'a self,
+        conn: &'a mut Conn,
+        row: &'a Pending,
+        now: i64,
+    ) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
 }
 
 /// Counters for logs, tests and metrics.
@@ -74,6 +87,9 @@ pub struct Dispatcher<T: Transport> {
     limits: Limits,
     wake: Arc<Notify>,
     stats: Arc<DispatchStats>,
+    hooks: Arc<Vec<Arc<dyn SendHook>>>,
+    /// Sends started, for [`Limits::stop_after_sends`].
+    started: AtomicU64,
 }
 
 impl<T: Transport> Dispatcher<T> {
@@ -85,7 +101,17 @@ impl<T: Transport> Dispatcher<T> {
             limits,
             wake: Arc::new(Notify::new()),
             stats: Arc::new(DispatchStats::default()),
+            hooks: Arc::new(Vec::new()),
+            started: AtomicU64::new(0),
         }
+    }
+
+    /// Adds a hook called after each recorded send.
+    pub fn with_hook(mut self, hook: Arc<dyn SendHook>) -> Self {
+        let mut hooks: Vec<_> = self.hooks.iter().cloned().collect();
+        hooks.push(hook);
+        self.hooks = Arc::new(hooks);
+        self
     }
 
     /// Notify this after queueing rows so they go out at once.
@@ -152,37 +178,51 @@ impl<T: Transport> Dispatcher<T> {
             }
             let edit_target = match row.kind {
                 OutKind::Send => None,
-                OutKind::Edit { .. } => match (row.target_message_id, row.target_status.as_deref())
-                {
-                    (Some(id), _) => Some(id),
-                    (None, Some("pending")) => continue, // sent first; a finished send wakes us
-                    _ => {
-                        rows::mark_failed(&mut conn, row.id, "the message to edit was never sent")
+                OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => {
+                    match (row.target_message_id, row.target_status.as_deref()) {
+                        (Some(id), _) => Some(id),
+                        (None, Some("pending")) => continue, // sent first; a finished send wakes us
+                        _ => {
+                            rows::mark_failed(
+                                &mut conn,
+                                row.id,
+                                "the message to edit was never sent",
+                            )
                             .await?;
-                        continue;
+                            continue;
+                        }
                     }
-                },
+                }
             };
             if let Some(t) = limiter.next_free(row.chat_id, now) {
                 soonest(t);
                 continue;
             }
+            if self
+                .limits
+                .stop_after_sends
+                .is_some_and(|n| self.started.load(Ordering::Relaxed) >= n as u64)
+            {
+                return Ok(None);
+            }
             if !rows::claim(&mut conn, row.id, now_ms, now_ms + LEASE.as_millis() as i64).await? {
                 continue;
             }
             limiter.record(row.chat_id, now);
+            self.started.fetch_add(1, Ordering::Relaxed);
             in_flight.lock().unwrap().insert(row.chat_id);
-            let (store, transport, clock, stats, in_flight) = (
+            let (store, transport, clock, stats, in_flight, hooks) = (
                 self.store.clone(),
                 self.transport.clone(),
                 self.clock.clone(),
                 self.stats.clone(),
                 in_flight.clone(),
+                self.hooks.clone(),
             );
             let chat_id = row.chat_id;
             tasks.spawn(async move {
                 let result = transport.deliver(&row, edit_target).await;
-                if let Err(e) = record(&store, &clock, &stats, &row, result).await {
+                if let Err(e) = record(&store, &clock, &stats, &hooks, &row, result).await {
                     tracing::error!(error = %format!("{e:#}"), row = row.id, "could not record a send");
                 }
                 in_flight.lock().unwrap().remove(&chat_id);
@@ -197,6 +237,7 @@ async fn record(
     store: &Store,
     clock: &Clock,
     stats: &DispatchStats,
+    hooks: &[Arc<dyn SendHook>],
     row: &Pending,
     result: Result<Option<i64>, SendError>,
 ) -> anyhow::Result<()> {
@@ -260,6 +301,9 @@ async fn record(
                 .await?;
             }
         }
+    }
+    for hook in hooks {
+        hook.after_record(&mut tx, row, now).await?;
     }
     tx.commit().await?;
     Ok(())

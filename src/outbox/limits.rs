@@ -18,6 +18,9 @@ pub struct Limits {
     pub group_per_minute: usize,
     /// Added to every window to absorb jitter.
     pub margin: Duration,
+    /// Tests and benchmarks only: start no more sends after this many, as a
+    /// process that dies mid-broadcast would (the rows stay queued).
+    pub stop_after_sends: Option<usize>,
 }
 
 impl Default for Limits {
@@ -27,6 +30,7 @@ impl Default for Limits {
             chat_burst: 3,
             group_per_minute: 20,
             margin: Duration::from_millis(50),
+            stop_after_sends: None,
         }
     }
 }

@@ -12,7 +12,7 @@
 pub mod dispatcher;
 pub mod limits;
 
-pub use dispatcher::{DispatchStats, Dispatcher, SendError, Transport};
+pub use dispatcher::{DispatchStats, Dispatcher, SendError, SendHook, Transport};
 pub use limits::Limits;
 
 use crate::store::Conn;

@@ -18,6 +18,20 @@ pub enum OutKind {
     Send,
     /// Replace the text (and buttons) of the message another row sent.
     Edit { of: i64 },
+    /// Pin the message another row sent (quietly).
+    Pin { of: i64 },
+    /// Unpin the message another row sent.
+    Unpin { of: i64 },
+}
+
+impl OutKind {
+    /// The row whose message this one acts on.
+    pub fn target(&self) -> Option<i64> {
+        match self {
+            OutKind::Send => None,
+            OutKind::Edit { of } | OutKind::Pin { of } | OutKind::Unpin { of } => Some(*of),
+        }
+    }
 }
 
 /// A message to queue.
@@ -47,6 +61,22 @@ impl Outgoing {
         self.reply_to = message_id;
         self
     }
+
+    pub fn with_markup(mut self, markup: Option<String>) -> Outgoing {
+        self.markup = markup;
+        self
+    }
+
+    /// An action on the message row `of` sent (edit, pin, unpin) in the same chat.
+    pub fn acting_on(chat_id: i64, kind: OutKind, text: impl Into<String>) -> Outgoing {
+        Outgoing {
+            chat_id,
+            kind,
+            text: text.into(),
+            markup: None,
+            reply_to: None,
+        }
+    }
 }
 
 /// A pending row with what is needed to send it.
@@ -71,6 +101,8 @@ pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> 
     let (kind, edit_of) = match msg.kind {
         OutKind::Send => ("send", None),
         OutKind::Edit { of } => ("edit", Some(of)),
+        OutKind::Pin { of } => ("pin", Some(of)),
+        OutKind::Unpin { of } => ("unpin", Some(of)),
     };
     sqlx::query(
         "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at) \
@@ -97,6 +129,8 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
         chat_id: row.try_get("chat_id")?,
         kind: match (kind.as_str(), edit_of) {
             ("edit", Some(of)) => OutKind::Edit { of },
+            ("pin", Some(of)) => OutKind::Pin { of },
+            ("unpin", Some(of)) => OutKind::Unpin { of },
             _ => OutKind::Send,
         },
         text: row.try_get("text")?,
@@ -217,4 +251,64 @@ pub async fn count_status(conn: &mut Conn, status: &str) -> sqlx::Result<i64> {
         .fetch_one(&mut *conn)
         .await?
         .try_get("n")
+}
+
+/// Withdraws a pending row that no sender has claimed; false if it is being
+/// sent (or already was). A claim checks the status, so a withdrawn row is
+/// never sent afterwards.
+pub async fn withdraw_if_idle(conn: &mut Conn, id: i64, now_ms: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'cancelled' WHERE id = $1 AND status = 'pending' AND lease_until_ms <= $2",
+    )
+    .bind(id)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces the text and buttons of a pending row no sender has claimed;
+/// false if it is being sent or no longer pending.
+pub async fn rewrite_if_idle(
+    conn: &mut Conn,
+    id: i64,
+    text: &str,
+    markup: Option<&str>,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET text = $1, markup = $2 WHERE id = $3 AND status = 'pending' AND lease_until_ms <= $4",
+    )
+    .bind(text)
+    .bind(markup)
+    .bind(id)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A row's status and the message id it got.
+pub async fn status_of(conn: &mut Conn, id: i64) -> sqlx::Result<Option<(String, Option<i64>)>> {
+    sqlx::query("SELECT status, message_id FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| Ok((r.try_get("status")?, r.try_get("message_id")?)))
+        .transpose()
+}
+
+/// The row that sent message `message_id` in `chat_id`.
+pub async fn by_message(
+    conn: &mut Conn,
+    chat_id: i64,
+    message_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query("SELECT id FROM outbox WHERE chat_id = $1 AND message_id = $2 AND kind = 'send' ORDER BY id DESC LIMIT 1")
+        .bind(chat_id)
+        .bind(message_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()
 }

@@ -163,6 +163,78 @@ pub static COMMANDS: &[CommandSpec] = &[
         Admin,
         Anywhere
     ),
+    spec!(
+        "alert",
+        "[级别] [类别] [层级] [有效期] <内容>",
+        "[severity] [category] [level] [expiry] <text>",
+        "向本节点及下级群发布平安提示",
+        "issue a safety alert to this node's groups and below",
+        Staff,
+        Group
+    ),
+    spec!(
+        "alerts",
+        "[编码]",
+        "[code]",
+        "最近的平安提示",
+        "recent safety alerts",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "alert_info",
+        "<编号>",
+        "<id>",
+        "提示送达与确认情况",
+        "an alert's delivery and acknowledgements",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "alert_edit",
+        "<编号> <新内容>",
+        "<id> <new text>",
+        "更正已发布的提示",
+        "correct an alert already sent",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "alert_cancel",
+        "<编号> [原因]",
+        "<id> [reason]",
+        "撤销提示",
+        "withdraw an alert",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "schedule",
+        "<时间> <提示>",
+        "<when> <alert>",
+        "定时提示（daily 09:00、weekly mon 09:00、monthly 1 09:00 或 cron）",
+        "recurring alert (daily 09:00, weekly mon 09:00, monthly 1 09:00 or cron)",
+        Staff,
+        Group
+    ),
+    spec!(
+        "schedules",
+        "",
+        "",
+        "查看定时提示",
+        "list recurring alerts",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "unschedule",
+        "<编号>",
+        "<id>",
+        "取消定时提示",
+        "remove a recurring alert",
+        Staff,
+        Anywhere
+    ),
 ];
 
 pub fn spec(name: &str) -> Option<&'static CommandSpec> {

@@ -47,6 +47,8 @@ pub struct Ctx {
     pub tg_admin: Option<bool>,
     /// Messages to queue besides the reply.
     pub out: Vec<Outgoing>,
+    /// Inline keyboard (Bot API JSON) for the reply, e.g. an alert's preview card.
+    pub reply_markup: Option<String>,
 }
 
 /// What went wrong, as the user will be told. Internal failures are logged
@@ -115,6 +117,7 @@ impl Ctx {
             replied,
             tg_admin,
             out: Vec::new(),
+            reply_markup: None,
         })
     }
 
@@ -145,7 +148,8 @@ impl Ctx {
             | Action::Bind(c)
             | Action::Operate(c)
             | Action::ManageRoles(c)
-            | Action::AddChild(Some(c)) => c.as_str().to_string(),
+            | Action::AddChild(Some(c))
+            | Action::Amend { node: c, .. } => c.as_str().to_string(),
             _ => String::new(),
         };
         self.actor.may(action).map_err(|denied| {

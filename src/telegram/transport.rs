@@ -13,7 +13,7 @@ use teloxide::types::{
 };
 
 use crate::outbox::{SendError, Transport};
-use crate::store::outbox::Pending;
+use crate::store::outbox::{OutKind, Pending};
 
 pub struct TelegramTransport {
     bot: Bot,
@@ -68,6 +68,20 @@ impl Transport for TelegramTransport {
                     .map(|sent| Some(i64::from(sent.id.0)))
                     .map_err(classify)
             }
+            Some(target) if matches!(msg.kind, OutKind::Pin { .. }) => self
+                .bot
+                .pin_chat_message(chat, MessageId(target as i32))
+                .disable_notification(true)
+                .await
+                .map(|_| None)
+                .map_err(classify),
+            Some(target) if matches!(msg.kind, OutKind::Unpin { .. }) => self
+                .bot
+                .unpin_chat_message(chat)
+                .message_id(MessageId(target as i32))
+                .await
+                .map(|_| None)
+                .map_err(classify),
             Some(target) => {
                 let mut req = self
                     .bot

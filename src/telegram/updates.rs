@@ -9,7 +9,9 @@ use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Message, Update, UpdateKind, User};
 
 use super::command::{self, Invocation};
-use super::commands::{addnode, bind, help, roles, staff, start, tree, whoami};
+use super::commands::{
+    addnode, alert, alerts, bind, help, roles, schedule, staff, start, tree, whoami,
+};
 use super::context::{Ctx, Here, Outcome, Person, UserError};
 use super::membership;
 use crate::app::App;
@@ -177,7 +179,11 @@ async fn on_command(
     let reply_to = Some(ctx.message_id);
     match outcome {
         Ok(text) => {
-            let mut msgs = vec![Outgoing::text(chat_id, text).replying_to(reply_to)];
+            let mut msgs = vec![
+                Outgoing::text(chat_id, text)
+                    .replying_to(reply_to)
+                    .with_markup(ctx.reply_markup.take()),
+            ];
             msgs.append(&mut ctx.out);
             outbox::queue(&mut tx, &msgs, ctx.now).await?;
             tx.commit().await?;
@@ -221,6 +227,14 @@ async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
         "addnode" => addnode::run(ctx, conn, args).await,
         "grant" => roles::grant(ctx, conn, args).await,
         "revoke" => roles::revoke(ctx, conn, args).await,
+        "alert" => alert::run(ctx, conn, args).await,
+        "alerts" => alerts::list(ctx, conn, args).await,
+        "alert_info" => alerts::info(ctx, conn, args).await,
+        "alert_edit" => alerts::edit(ctx, conn, args).await,
+        "alert_cancel" => alerts::cancel(ctx, conn, args).await,
+        "schedule" => schedule::add(ctx, conn, args).await,
+        "schedules" => schedule::list(ctx, conn, args).await,
+        "unschedule" => schedule::remove(ctx, conn, args).await,
         other => Err(UserError::Refused(tr!(
             ctx.locale,
             "没有 /{} 这个命令。发送 /help 查看可用命令。",

@@ -2,9 +2,12 @@
 //! the permission rule, apply, and word the reply.
 
 pub mod addnode;
+pub mod alert;
+pub mod alerts;
 pub mod bind;
 pub mod help;
 pub mod roles;
+pub mod schedule;
 pub mod staff;
 pub mod start;
 pub mod tree;

@@ -1,0 +1,182 @@
+//! Sending an alert down the tree and keeping the issuer's card up to date.
+//!
+//! [`send`] writes one outbox row per target group and one delivery row
+//! pointing at it, in the caller's transaction, so either every group is
+//! owed the alert or none is. The dispatcher then sends at Telegram's pace
+//! and calls [`ProgressHook`] after recording each send; the hook pins
+//! severe copies once they are out and refreshes the progress card.
+//!
+//! The card is edited through the outbox too, coalesced: at most one edit
+//! row is waiting at a time, spaced at least [`CARD_EVERY_MS`] apart. A newer
+//! count replaces the waiting row (withdrawn and re-queued with the same
+//! time, so a row already being sent is never changed under the sender);
+//! the last send always leaves a final edit queued.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono_tz::Tz;
+
+use super::render;
+use crate::domain::alert::in_scope;
+use crate::domain::{Level, NodeCode};
+use crate::i18n::Locale;
+use crate::outbox::{self, SendHook, wall_ms};
+use crate::store::alerts::{self as store, Alert};
+use crate::store::groups::GroupChat;
+use crate::store::outbox::{self as rows, OutKind, Outgoing, Pending};
+use crate::store::{Conn, groups, nodes};
+
+/// The card is edited at most once a second.
+pub const CARD_EVERY_MS: i64 = 1000;
+
+/// Bound, active groups the alert goes to: the issuing node's subtree
+/// (the issuing group included), filtered by level.
+pub async fn targets(
+    conn: &mut Conn,
+    from: &NodeCode,
+    only: Option<Level>,
+) -> sqlx::Result<Vec<(NodeCode, GroupChat)>> {
+    Ok(groups::bound_in(conn, from)
+        .await?
+        .into_iter()
+        .filter(|g| g.active)
+        .filter_map(|g| g.node.clone().map(|n| (n, g)))
+        .filter(|(n, _)| in_scope(from, only, n))
+        .collect())
+}
+
+/// How many groups of each level, in level order.
+pub fn count_levels(targets: &[(NodeCode, GroupChat)]) -> Vec<(Level, usize)> {
+    [Level::District, Level::Town, Level::Community, Level::Grid]
+        .into_iter()
+        .map(|lv| (lv, targets.iter().filter(|(n, _)| n.level() == lv).count()))
+        .collect()
+}
+
+pub async fn node_name(conn: &mut Conn, code: &NodeCode) -> sqlx::Result<String> {
+    Ok(nodes::get(conn, code)
+        .await?
+        .map(|n| n.name)
+        .unwrap_or_else(|| code.to_string()))
+}
+
+/// Queues the alert to every target and marks it sent; returns how many
+/// copies were queued, or `None` when it was no longer a draft.
+pub async fn send(
+    conn: &mut Conn,
+    l: Locale,
+    tz: Tz,
+    alert_id: i64,
+    card: Option<i64>,
+    now: i64,
+) -> anyhow::Result<Option<usize>> {
+    if !store::mark_sent(conn, alert_id, card, now).await? {
+        return Ok(None);
+    }
+    let alert = store::get(conn, alert_id).await?.expect("just marked");
+    let name = node_name(conn, &alert.node).await?;
+    let text = render::copy(l, tz, &alert, &name);
+    let markup = render::ack_markup(l, &alert);
+    let targets = targets(conn, &alert.node, alert.only).await?;
+    for (node, group) in &targets {
+        let msg = Outgoing::text(group.chat_id, text.clone()).with_markup(markup.clone());
+        let ids = outbox::queue(conn, &[msg], now).await?;
+        let last = *ids.last().expect("one row at least");
+        store::insert_delivery(conn, alert.id, node, group.chat_id, last).await?;
+    }
+    refresh_card(conn, l, &alert, now).await?;
+    Ok(Some(targets.len()))
+}
+
+/// Queues (or replaces the waiting) edit of the alert's card.
+pub async fn refresh_card(
+    conn: &mut Conn,
+    l: Locale,
+    alert: &Alert,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(card) = alert.card_outbox_id else {
+        return Ok(());
+    };
+    let p = store::progress(conn, alert.id).await?;
+    let failures: Vec<(String, String)> = if p.failed > 0 {
+        store::deliveries(conn, alert.id)
+            .await?
+            .into_iter()
+            .filter(|d| d.status == "failed")
+            .map(|d| {
+                (
+                    d.node.to_string(),
+                    render::failure_reason(l, d.error.as_deref()),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let text = render::progress(l, alert, p, &failures);
+    let now_ms = wall_ms();
+    let not_before = match alert.card_edit_id {
+        Some(waiting) if rows::withdraw_if_idle(conn, waiting, now_ms).await? => alert.card_next_ms,
+        _ => now_ms.max(alert.card_next_ms + CARD_EVERY_MS),
+    };
+    let edit = Outgoing::acting_on(alert.chat_id, OutKind::Edit { of: card }, text);
+    let id = rows::enqueue(conn, &edit, now, not_before).await?;
+    store::set_card_edit(conn, alert.id, id, not_before).await?;
+    Ok(())
+}
+
+/// Keeps alerts in step with the dispatcher (see the module docs).
+pub struct ProgressHook {
+    pub locale: Locale,
+}
+
+impl ProgressHook {
+    async fn run(&self, conn: &mut Conn, row: &Pending, now: i64) -> anyhow::Result<()> {
+        let mut alert_ids = Vec::new();
+        let status = rows::status_of(conn, row.id).await?.map(|(s, _)| s);
+        if let Some(d) = store::delivery_by_outbox(conn, row.id).await? {
+            if d.status == "pending" {
+                return Ok(()); // retried later or moved; nothing to show yet
+            }
+            let alert = store::get(conn, d.alert_id).await?;
+            if d.status == "sent"
+                && d.pin_outbox_id.is_none()
+                && alert
+                    .as_ref()
+                    .is_some_and(|a| a.status == "sent" && a.severity.needs_ack())
+            {
+                let pin = Outgoing::acting_on(d.chat_id, OutKind::Pin { of: row.id }, "");
+                let ids = outbox::queue(conn, &[pin], now).await?;
+                store::set_pin(conn, d.id, ids[0]).await?;
+            }
+            alert_ids.push(d.alert_id);
+        }
+        if status.as_deref() == Some("failed") {
+            // A chat that went away fails every copy queued for it.
+            alert_ids.extend(store::live_with_failed_in(conn, row.chat_id).await?);
+        }
+        alert_ids.sort_unstable();
+        alert_ids.dedup();
+        for id in alert_ids {
+            if let Some(alert) = store::get(conn, id).await?
+                && alert.status == "sent"
+            {
+                refresh_card(conn, self.locale, &alert, now).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SendHook for ProgressHook {
+    fn after_record<'a>(
+        &'a self,
+        conn: &'a mut Conn,
+        row: &'a Pending,
+        now: i64,
+    ) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>> {
+        Box::pin(self.run(conn, row, now))
+    }
+}

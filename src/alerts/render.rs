@@ -1,0 +1,187 @@
+//! How alerts look: the copy every group gets, the issuer's preview card and
+//! the progress card it turns into. Everything the issuer wrote is escaped.
+
+use chrono::TimeZone;
+use chrono_tz::Tz;
+
+use crate::domain::Level;
+use crate::domain::alert::{Category, Severity};
+use crate::i18n::{Locale, esc};
+use crate::store::alerts::{Alert, Progress};
+use crate::tr;
+
+pub fn severity(l: Locale, s: Severity) -> &'static str {
+    if l.is_en() { s.key() } else { s.name_zh() }
+}
+
+pub fn category(l: Locale, c: Category) -> &'static str {
+    if l.is_en() { c.key() } else { c.name_zh() }
+}
+
+fn time(tz: Tz, at: i64) -> String {
+    tz.timestamp_opt(at, 0)
+        .single()
+        .map(|t| t.format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// `A17 · 🟧 严重 · 天气`
+pub fn headline(l: Locale, a: &Alert) -> String {
+    format!(
+        "A{} · {} {} · {}",
+        a.id,
+        a.severity.icon(),
+        severity(l, a.severity),
+        category(l, a.category)
+    )
+}
+
+/// The copy posted in every target group.
+pub fn copy(l: Locale, tz: Tz, a: &Alert, node_name: &str) -> String {
+    let title = tr!(l, "平安提示", "Safety alert");
+    let mut s = format!(
+        "{} <b>{title} · {} · {}</b>\n\n{}\n\n—— {}（A{}）",
+        a.severity.icon(),
+        severity(l, a.severity),
+        category(l, a.category),
+        esc(&a.text),
+        esc(node_name),
+        a.id
+    );
+    if let Some(until) = a.expires_at {
+        s.push_str(&tr!(
+            l,
+            " · 有效至 {}",
+            " · valid until {}",
+            time(tz, until)
+        ));
+    }
+    if a.severity.needs_ack() {
+        s.push_str(&tr!(
+            l,
+            "\n请本群工作人员点击「收到」确认。",
+            "\nStaff of this group: press Received to acknowledge."
+        ));
+    }
+    s
+}
+
+/// The copy after `/alert_cancel`.
+pub fn cancelled_copy(l: Locale, a: &Alert, reason: Option<&str>) -> String {
+    let why = reason
+        .map(|r| tr!(l, "（原因：{}）", " (reason: {})", esc(r)))
+        .unwrap_or_default();
+    format!(
+        "{}\n<s>{}</s>",
+        tr!(
+            l,
+            "⛔ 平安提示 A{} 已撤销{why}",
+            "⛔ Safety alert A{} was withdrawn{why}",
+            a.id
+        ),
+        esc(&a.text)
+    )
+}
+
+pub fn ack_markup(l: Locale, a: &Alert) -> Option<String> {
+    a.severity.needs_ack().then(|| {
+        let text = tr!(l, "✅ 收到", "✅ Received");
+        serde_json::json!({"inline_keyboard": [[{"text": text, "callback_data": format!("a:ack:{}", a.id)}]]})
+            .to_string()
+    })
+}
+
+pub fn preview_markup(l: Locale, id: i64) -> String {
+    serde_json::json!({"inline_keyboard": [[
+        {"text": tr!(l, "📤 发送", "📤 Send"), "callback_data": format!("a:send:{id}")},
+        {"text": tr!(l, "✖ 取消", "✖ Cancel"), "callback_data": format!("a:drop:{id}")},
+    ]]})
+    .to_string()
+}
+
+/// `区 1 · 社区 2 · 网格 5`
+pub fn level_counts(l: Locale, counts: &[(Level, usize)]) -> String {
+    counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(lv, n)| format!("{} {n}", l.level(*lv)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub fn preview(l: Locale, tz: Tz, a: &Alert, node_name: &str, counts: &[(Level, usize)]) -> String {
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    format!(
+        "{}\n\n{}\n\n{}",
+        tr!(
+            l,
+            "📣 <b>预览</b>（尚未发送）",
+            "📣 <b>Preview</b> (not sent yet)"
+        ),
+        copy(l, tz, a, node_name),
+        tr!(
+            l,
+            "将发送到 {total} 个群：{}",
+            "Will go to {total} groups: {}",
+            level_counts(l, counts)
+        )
+    )
+}
+
+fn excerpt(text: &str) -> String {
+    let mut s: String = text.chars().take(120).collect();
+    if s.len() < text.len() {
+        s.push('…');
+    }
+    esc(&s)
+}
+
+/// The live progress card; `failures` are (node code, reason) of failed copies.
+pub fn progress(l: Locale, a: &Alert, p: Progress, failures: &[(String, String)]) -> String {
+    let done = p.pending == 0;
+    let state = match a.status.as_str() {
+        "cancelled" => tr!(l, "⛔ 已撤销", "⛔ Withdrawn"),
+        "expired" => tr!(l, "⌛ 已过期", "⌛ Expired"),
+        _ if done => tr!(l, "✅ 发送完毕", "✅ Done"),
+        _ => tr!(l, "⏳ 发送中", "⏳ Sending"),
+    };
+    let mut s = format!(
+        "📣 <b>{}</b>\n{}\n\n{state}\n{}",
+        headline(l, a),
+        excerpt(&a.text),
+        tr!(
+            l,
+            "已送达 {}/{} · 失败 {}",
+            "Delivered {}/{} · failed {}",
+            p.sent,
+            p.total(),
+            p.failed
+        )
+    );
+    if p.cancelled > 0 {
+        s.push_str(&tr!(l, " · 已撤回 {}", " · withdrawn {}", p.cancelled));
+    }
+    for (code, why) in failures.iter().take(10) {
+        s.push_str(&format!("\n❌ {code}：{}", esc(why)));
+    }
+    if failures.len() > 10 {
+        s.push_str(&format!("\n… +{}", failures.len() - 10));
+    }
+    s
+}
+
+/// A failure reason in the user's words.
+pub fn failure_reason(l: Locale, error: Option<&str>) -> String {
+    let e = error.unwrap_or_default();
+    if e.contains("kicked") || e.contains("not a member") || e.starts_with("Forbidden") {
+        tr!(
+            l,
+            "机器人已不在该群，群已停用",
+            "the bot is no longer in the group; group marked inactive"
+        )
+    } else if e.contains("chat not found") {
+        tr!(l, "找不到该群", "the group no longer exists")
+    } else {
+        tr!(l, "多次发送失败", "sending failed repeatedly")
+    }
+}

@@ -1,0 +1,692 @@
+//! Safety alerts end to end: the real bot against the sandbox over HTTP,
+//! with a fresh database per test.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestBot, spawn};
+use pingan::sandbox::{Fault, SentMessage};
+
+struct District {
+    xq: i64,
+    hmk: i64,
+    qxp: i64,
+    c1: i64,
+    g3: i64,
+    g4: i64,
+    qxp_c1: i64,
+    /// Admin of xq.hmk.
+    chief: i64,
+}
+
+impl District {
+    fn hmk_subtree(&self) -> [i64; 4] {
+        [self.hmk, self.c1, self.g3, self.g4]
+    }
+    fn outside_hmk(&self) -> [i64; 3] {
+        [self.xq, self.qxp, self.qxp_c1]
+    }
+}
+
+async fn district(bot: &TestBot) -> District {
+    bot.small_district().await;
+    let root = bot.root;
+    let chief = bot.sandbox.add_user("街道主任", Some("chief"));
+    bot.grant(chief, "admin", "xq.hmk").await;
+    let d = District {
+        xq: bot.bound_group("西区", "xq", root).await,
+        hmk: bot.bound_group("河门口街道", "xq.hmk", root).await,
+        qxp: bot.bound_group("清香坪街道", "xq.qxp", root).await,
+        c1: bot.bound_group("河门口社区", "xq.hmk.c1", root).await,
+        g3: bot.bound_group("第三网格", "xq.hmk.c1.g3", root).await,
+        g4: bot.bound_group("第四网格", "xq.hmk.c1.g4", root).await,
+        qxp_c1: bot.bound_group("清香坪社区", "xq.qxp.c1", root).await,
+        chief,
+    };
+    bot.sandbox.join(d.hmk, chief);
+    d
+}
+
+/// Copies of alert `id` in `chat`.
+fn copies(bot: &TestBot, chat: i64, id: i64) -> Vec<SentMessage> {
+    let tag = format!("（A{id}）");
+    bot.sandbox
+        .messages(chat)
+        .into_iter()
+        .filter(|m| {
+            m.text.contains("平安提示 ·") && m.text.contains(&tag) && !m.text.contains("预览")
+        })
+        .collect()
+}
+
+/// Presses a button and returns the toast the bot answered with.
+async fn press(bot: &TestBot, chat: i64, msg: i64, user: i64, data: &str) -> String {
+    let query = bot.sandbox.press_button(chat, msg, user, data);
+    let mut toast = None;
+    bot.sandbox
+        .wait_until("the button's answer", |s| {
+            toast = s
+                .callback_answers()
+                .into_iter()
+                .find(|a| a.query_id == query)
+                .map(|a| a.text.unwrap_or_default());
+            toast.is_some()
+        })
+        .await;
+    toast.unwrap()
+}
+
+/// Issues an alert in `chat` and returns (alert id, preview card).
+async fn preview(bot: &TestBot, chat: i64, user: i64, args: &str) -> (i64, SentMessage) {
+    let card = bot.say(chat, user, &format!("/alert {args}")).await;
+    let (_, data) = card
+        .buttons()
+        .into_iter()
+        .find(|(_, d)| d.starts_with("a:send:"))
+        .unwrap_or_else(|| panic!("no Send button on {card}"));
+    (data["a:send:".len()..].parse().unwrap(), card)
+}
+
+/// Waits for the card to say every copy is accounted for.
+async fn finished(bot: &TestBot, card: &SentMessage, expect: &str) -> SentMessage {
+    let (chat, id) = (card.chat_id, card.message_id);
+    bot.sandbox
+        .wait_message(&format!("the card to show {expect}"), |m| {
+            m.chat_id == chat && m.message_id == id && m.text.contains(expect)
+        })
+        .await
+}
+
+/// Like `wait_until`, for conditions that take longer than one wait (a 5xx
+/// costs teloxide 10 s): waits in rounds, each cut short before it panics.
+async fn eventually(bot: &TestBot, rounds: u32, cond: impl Fn(&TestBot) -> bool + Copy) {
+    for _ in 0..rounds {
+        let waited = tokio::time::timeout(
+            Duration::from_secs(9),
+            bot.sandbox.wait_until("a slow condition", |_| cond(bot)),
+        )
+        .await;
+        if waited.is_ok() {
+            return;
+        }
+    }
+    panic!("condition never held\n{}", bot.sandbox.dump());
+}
+
+#[tokio::test]
+async fn broadcast_reaches_the_subtree_and_nothing_else() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let (id, card) = preview(
+        &bot,
+        d.hmk,
+        d.chief,
+        "严重 weather 今晚暴雨 <b>注意</b> & 防范",
+    )
+    .await;
+    assert!(card.text.contains("预览"), "{card}");
+    assert!(card.text.contains("将发送到 4 个群"), "{card}");
+    assert!(card.text.contains("镇/街道 1 · 社区 1 · 网格 2"), "{card}");
+    assert!(
+        card.html.contains("&lt;b&gt;注意&lt;/b&gt; &amp; 防范"),
+        "{}",
+        card.html
+    );
+    for chat in d.hmk_subtree() {
+        assert!(
+            copies(&bot, chat, id).is_empty(),
+            "nothing goes before Send"
+        );
+    }
+
+    let stranger = bot.sandbox.add_user("路人", None);
+    bot.sandbox.join(d.hmk, stranger);
+    let toast = press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        stranger,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    assert!(toast.contains("只有发布人"), "{toast}");
+
+    let toast = press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    assert!(toast.contains("4"), "{toast}");
+    let done = finished(&bot, &card, "已送达 4/4 · 失败 0").await;
+    assert!(done.buttons().is_empty(), "Send/Cancel gone: {done}");
+    bot.settle().await;
+    for chat in d.hmk_subtree() {
+        let got = copies(&bot, chat, id);
+        assert_eq!(got.len(), 1, "chat {chat}: {}", bot.sandbox.dump());
+        assert!(got[0].text.contains("今晚暴雨 <b>注意</b> & 防范"));
+        assert!(
+            got[0].has_button(&format!("a:ack:{id}")),
+            "severe → Received button"
+        );
+    }
+    for chat in d.outside_hmk() {
+        assert!(
+            copies(&bot, chat, id).is_empty(),
+            "chat {chat} is outside xq.hmk"
+        );
+    }
+    // A second press sends nothing more.
+    let toast = press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    assert!(toast.contains("已处理"), "{toast}");
+    assert_eq!(bot.sandbox.stats().too_many_requests, 0);
+}
+
+#[tokio::test]
+async fn level_filter_and_cancel_button() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let (id, card) = preview(&bot, d.xq, bot.root, "grid fraud 谨防电信诈骗").await;
+    assert!(card.text.contains("将发送到 2 个群：网格 2"), "{card}");
+    press(
+        &bot,
+        d.xq,
+        card.message_id,
+        bot.root,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    finished(&bot, &card, "已送达 2/2").await;
+    bot.settle().await;
+    for chat in [d.g3, d.g4] {
+        assert_eq!(copies(&bot, chat, id).len(), 1);
+    }
+    for chat in [d.xq, d.hmk, d.qxp, d.c1, d.qxp_c1] {
+        assert!(
+            copies(&bot, chat, id).is_empty(),
+            "chat {chat} is not a grid"
+        );
+    }
+
+    let (id2, card2) = preview(&bot, d.xq, bot.root, "另一条").await;
+    let toast = press(
+        &bot,
+        d.xq,
+        card2.message_id,
+        bot.root,
+        &format!("a:drop:{id2}"),
+    )
+    .await;
+    assert!(toast.contains("已取消"), "{toast}");
+    finished(&bot, &card2, "已取消，未发送").await;
+    let toast = press(
+        &bot,
+        d.xq,
+        card2.message_id,
+        bot.root,
+        &format!("a:send:{id2}"),
+    )
+    .await;
+    assert!(toast.contains("已处理"), "{toast}");
+    bot.settle().await;
+    for chat in [d.xq, d.g3, d.c1] {
+        assert!(copies(&bot, chat, id2).is_empty());
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_explained_and_sends_nothing() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let r = bot.say(d.hmk, d.chief, "/alert").await;
+    assert!(
+        r.text.contains("请写出提示内容") && r.text.contains("用法：/alert"),
+        "{r}"
+    );
+    let r = bot.say(d.hmk, d.chief, "/alert extreme fire 6h").await;
+    assert!(r.text.contains("用法"), "{r}");
+    let long = format!("/alert {}", "雨".repeat(3501));
+    let r = bot.say(d.hmk, d.chief, &long).await;
+    assert!(r.text.contains("最多 3500 字"), "{r}");
+    let r = bot.say(d.chief, d.chief, "/alert 私聊发布").await;
+    assert!(r.text.contains("已绑定节点的群"), "{r}");
+    let resident = bot.sandbox.add_user("居民", None);
+    bot.sandbox.join(d.g3, resident);
+    let r = bot.say(d.g3, resident, "/alert 我也想发").await;
+    assert!(r.text.contains("没有职务"), "{r}");
+    // The chief of xq.hmk may not alert the district.
+    bot.sandbox.join(d.xq, d.chief);
+    let r = bot.say(d.xq, d.chief, "/alert 越权").await;
+    assert!(r.text.contains("没有职务"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/alert_info A99").await;
+    assert!(r.text.contains("没有提示 A99"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/alert_cancel xyz").await;
+    assert!(r.text.contains("不是提示编号"), "{r}");
+    assert!(r.buttons().is_empty());
+    bot.settle().await;
+    for chat in [d.xq, d.c1, d.g3, d.g4] {
+        assert!(
+            bot.sandbox
+                .messages(chat)
+                .iter()
+                .all(|m| !m.text.contains("平安提示 ·")),
+            "nothing was sent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rate_limit_and_server_errors_mid_broadcast() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    bot.sandbox.inject(
+        "sendMessage",
+        Some(d.g3),
+        1,
+        Fault::TooManyRequests { retry_after: 1 },
+    );
+    bot.sandbox
+        .inject("sendMessage", Some(d.g4), 1, Fault::ServerError(502));
+    let (id, card) = preview(&bot, d.hmk, d.chief, "moderate 大风降温").await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    // The 5xx stalls g4's send (teloxide waits 10 s), not the others.
+    bot.sandbox
+        .wait_until("the others to be reached", |s| {
+            [d.hmk, d.c1, d.g3].iter().all(|c| {
+                s.messages(*c)
+                    .iter()
+                    .any(|m| m.text.contains(&format!("（A{id}）")))
+            })
+        })
+        .await;
+    assert!(
+        copies(&bot, d.g4, id).is_empty(),
+        "g4 is still waiting on its 5xx"
+    );
+    eventually(&bot, 4, |b| copies(b, d.g4, id).len() == 1).await;
+    finished(&bot, &card, "已送达 4/4 · 失败 0").await;
+    for chat in d.hmk_subtree() {
+        assert_eq!(copies(&bot, chat, id).len(), 1, "chat {chat}");
+    }
+    assert_eq!(
+        bot.sandbox.stats().too_many_requests,
+        1,
+        "only the injected 429"
+    );
+}
+
+#[tokio::test]
+async fn migrated_group_and_removed_bot() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "一般 traffic 道路施工").await;
+    let supergroup = bot.sandbox.migrate(d.g3);
+    bot.sandbox.inject(
+        "sendMessage",
+        Some(d.g4),
+        1,
+        Fault::Forbidden("bot was kicked from the group chat".into()),
+    );
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    let done = finished(&bot, &card, "已送达 3/4 · 失败 1").await;
+    assert!(
+        done.text.contains("xq.hmk.c1.g4") && done.text.contains("机器人已不在该群"),
+        "{done}"
+    );
+    assert_eq!(
+        copies(&bot, supergroup, id).len(),
+        1,
+        "{}",
+        bot.sandbox.dump()
+    );
+    assert!(copies(&bot, d.g3, id).is_empty());
+    // The group that removed the bot is inactive: the next alert skips it.
+    let (_, card2) = preview(&bot, d.hmk, d.chief, "第二条").await;
+    assert!(card2.text.contains("将发送到 3 个群"), "{card2}");
+}
+
+#[tokio::test]
+async fn restart_mid_broadcast_finishes_without_loss() {
+    let mut bot = spawn().await;
+    let d = district(&bot).await;
+    bot.stop().await;
+    // The preview card, then two copies; then this process stops sending.
+    bot.settings.send_limits.stop_after_sends = Some(3);
+    bot.start().await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "特别严重 fire 山火").await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    bot.sandbox
+        .wait_until("two copies out", |s| {
+            d.hmk_subtree()
+                .iter()
+                .filter(|c| {
+                    s.messages(**c)
+                        .iter()
+                        .any(|m| m.text.contains(&format!("（A{id}）")))
+                })
+                .count()
+                == 2
+        })
+        .await;
+    bot.stop().await;
+    bot.settings.send_limits.stop_after_sends = None;
+    bot.start().await;
+    finished(&bot, &card, "已送达 4/4").await;
+    for chat in d.hmk_subtree() {
+        let n = copies(&bot, chat, id).len();
+        assert!((1..=2).contains(&n), "chat {chat} got {n} copies");
+    }
+}
+
+#[tokio::test]
+async fn edit_and_cancel_every_copy() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "严重 fire 仓库起火").await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    finished(&bot, &card, "已送达 4/4").await;
+
+    let worker = bot.sandbox.add_user("网格员", None);
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    bot.sandbox.join(d.g3, worker);
+    let r = bot
+        .say(d.g3, worker, &format!("/alert_edit A{id} 改一下"))
+        .await;
+    assert!(
+        r.text.contains("这不属于您") || r.text.contains("没有职务"),
+        "{r}"
+    );
+
+    let r = bot
+        .say(
+            d.hmk,
+            d.chief,
+            &format!("/alert_edit A{id} 仓库火情已控制 <i>"),
+        )
+        .await;
+    assert!(r.text.contains("已更正"), "{r}");
+    for chat in d.hmk_subtree() {
+        bot.sandbox
+            .wait_message("the corrected copy", |m| {
+                m.chat_id == chat && m.text.contains("仓库火情已控制 <i>") && m.edits > 0
+            })
+            .await;
+        assert_eq!(copies(&bot, chat, id).len(), 1, "edited, not sent again");
+    }
+
+    let r = bot
+        .say(d.hmk, d.chief, &format!("/alert_cancel {id} 误报"))
+        .await;
+    assert!(r.text.contains("已撤销"), "{r}");
+    for chat in d.hmk_subtree() {
+        bot.sandbox
+            .wait_message("the withdrawn copy", |m| {
+                m.chat_id == chat
+                    && m.text
+                        .contains(&format!("平安提示 A{id} 已撤销（原因：误报）"))
+            })
+            .await;
+    }
+    finished(&bot, &card, "已撤销").await;
+    let r = bot
+        .say(d.hmk, d.chief, &format!("/alert_cancel A{id}"))
+        .await;
+    assert!(r.text.contains("已撤销"), "{r}");
+    let r = bot
+        .say(d.hmk, d.chief, &format!("/alert_edit A{id} 再改"))
+        .await;
+    assert!(r.text.contains("不能再修改"), "{r}");
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
+    assert!(
+        r.text.contains("网格：已送达 2 · 失败 0 · 待发 0") && r.text.contains("误报"),
+        "{r}"
+    );
+    let r = bot.say(d.hmk, d.chief, "/alerts").await;
+    assert!(
+        r.text.contains(&format!("A{id}")) && r.text.contains("已撤销"),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn acknowledgement_reminder_and_escalation() {
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    for chat in d.hmk_subtree() {
+        bot.sandbox.promote(chat, bot.sandbox.bot_id());
+    }
+    let worker3 = bot.sandbox.add_user("三网格员", None);
+    bot.grant(worker3, "worker", "xq.hmk.c1.g3").await;
+    bot.sandbox.join(d.g3, worker3);
+    let backup4 = bot.sandbox.add_user("四网格B岗", None);
+    let r = bot
+        .say(
+            bot.root,
+            bot.root,
+            &format!("/grant {backup4} police xq.hmk.c1.g4 backup"),
+        )
+        .await;
+    assert!(r.text.contains('✅'), "{r}");
+    bot.start_private(backup4).await;
+    let resident = bot.sandbox.add_user("居民", None);
+    bot.sandbox.join(d.g4, resident);
+
+    let (id, card) = preview(&bot, d.hmk, d.chief, "extreme geological grid 山体滑坡风险").await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    finished(&bot, &card, "已送达 2/2").await;
+    let copy3 = bot
+        .sandbox
+        .wait_message("g3 copy pinned", |m| m.chat_id == d.g3 && m.pinned)
+        .await;
+    bot.sandbox
+        .wait_message("g4 copy pinned", |m| m.chat_id == d.g4 && m.pinned)
+        .await;
+    let copy4 = copies(&bot, d.g4, id).remove(0);
+
+    let data = format!("a:ack:{id}");
+    let toast = press(&bot, d.g4, copy4.message_id, resident, &data).await;
+    assert!(toast.contains("谢谢"), "{toast}");
+    let toast = press(&bot, d.g3, copy3.message_id, worker3, &data).await;
+    assert!(toast.contains("已确认收到"), "{toast}");
+
+    bot.clock.advance(30 * 60 + 1);
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_message("a reminder in g4", |m| {
+            m.chat_id == d.g4 && m.text.contains("尚未确认") && m.reply_to == Some(copy4.message_id)
+        })
+        .await;
+    bot.app().tick().await; // idempotent: no second reminder
+    bot.clock.advance(30 * 60 + 1);
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_message("escalation to the parent group", |m| {
+            m.chat_id == d.c1 && m.text.contains("xq.hmk.c1.g4") && m.text.contains("仍未确认")
+        })
+        .await;
+    bot.sandbox
+        .wait_message("escalation to the B post", |m| {
+            m.chat_id == backup4 && m.text.contains("仍未确认")
+        })
+        .await;
+    bot.settle().await;
+    let reminders = |chat: i64| {
+        bot.sandbox
+            .messages(chat)
+            .iter()
+            .filter(|m| m.text.contains("尚未确认"))
+            .count()
+    };
+    assert_eq!(reminders(d.g4), 1);
+    assert_eq!(reminders(d.g3), 0, "g3 acknowledged");
+    assert!(
+        !bot.sandbox
+            .messages(d.hmk)
+            .iter()
+            .any(|m| m.text.contains("仍未确认"))
+    );
+
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info {id}")).await;
+    assert!(
+        r.text.contains("已确认 1：xq.hmk.c1.g3") && r.text.contains("未确认 1：xq.hmk.c1.g4"),
+        "{r}"
+    );
+    bot.say(d.hmk, d.chief, &format!("/alert_cancel {id}"))
+        .await;
+    bot.sandbox
+        .wait_until("copies unpinned", |s| {
+            [d.g3, d.g4]
+                .iter()
+                .all(|c| s.messages(*c).iter().all(|m| !m.pinned))
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn recurring_alert_fires_once_per_occurrence() {
+    let mut bot = spawn().await;
+    let d = district(&bot).await;
+    // The test clock starts at 09:00 Shanghai; the next 09:30 is due in 30 minutes.
+    let r = bot
+        .say(
+            d.hmk,
+            d.chief,
+            "/schedule daily 09:30 grid 每日防火巡查提醒",
+        )
+        .await;
+    assert!(r.text.contains("S1"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/schedule sometimes 提醒").await;
+    assert!(
+        r.text.contains("看不懂时间") && r.text.contains("用法"),
+        "{r}"
+    );
+    let r = bot.say(d.hmk, d.chief, "/schedules").await;
+    assert!(
+        r.text.contains("S1") && r.text.contains("daily 09:30"),
+        "{r}"
+    );
+    bot.app().tick().await;
+    bot.clock.advance(31 * 60);
+    bot.app().tick().await;
+    bot.app().tick().await;
+    let count = |b: &TestBot| {
+        b.sandbox
+            .messages(d.g3)
+            .iter()
+            .filter(|m| m.text.contains("每日防火巡查提醒"))
+            .count()
+    };
+    bot.sandbox
+        .wait_until("the first occurrence", |_| count(&bot) == 1)
+        .await;
+    bot.restart().await;
+    bot.app().tick().await;
+    bot.clock.advance(24 * 3600);
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_until("the second occurrence", |_| count(&bot) == 2)
+        .await;
+    bot.settle().await;
+    assert_eq!(count(&bot), 2);
+    let r = bot.say(d.hmk, d.chief, "/unschedule S1").await;
+    assert!(r.text.contains("已取消"), "{r}");
+    bot.clock.advance(24 * 3600);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count(&bot), 2);
+}
+
+#[tokio::test]
+async fn broadcast_edit_and_ack_on_postgres() {
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let bot = common::spawn_with(common::Options {
+        db: Some(db),
+        ..common::Options::default()
+    })
+    .await;
+    let d = district(&bot).await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "severe crime 6h 注意防盗").await;
+    press(
+        &bot,
+        d.hmk,
+        card.message_id,
+        d.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
+    finished(&bot, &card, "已送达 4/4 · 失败 0").await;
+    let copy = copies(&bot, d.g3, id).remove(0);
+    assert!(copy.text.contains("有效至"), "{copy}");
+    let toast = press(
+        &bot,
+        d.g3,
+        copy.message_id,
+        bot.root,
+        &format!("a:ack:{id}"),
+    )
+    .await;
+    assert!(toast.contains("已确认收到"), "{toast}");
+    let r = bot
+        .say(
+            d.hmk,
+            d.chief,
+            &format!("/alert_edit {id} 注意防盗，锁好门窗"),
+        )
+        .await;
+    assert!(r.text.contains("已更正"), "{r}");
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
+    assert!(r.text.contains("已确认 1：xq.hmk.c1.g3"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/alerts").await;
+    assert!(r.text.contains(&format!("A{id}")), "{r}");
+    bot.clock.advance(6 * 3600 + 1);
+    bot.app().tick().await;
+    let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
+    assert!(r.text.contains("已过期"), "{r}");
+}
