@@ -37,7 +37,7 @@ pub use types::{CallbackAnswer, Fault, MemberStatus, SandboxStats, SentKind, Sen
 use world::{BOT_ID, ChatKind, Content, FaultRule, World};
 
 /// How long [`Sandbox::wait_message`] and [`Sandbox::wait_until`] wait before panicking.
-pub const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Handle to a running sandbox; cheap to clone.
 #[derive(Clone)]
