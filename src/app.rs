@@ -60,7 +60,10 @@ impl App {
 
 /// Every scheduled job of every feature.
 fn jobs() -> Vec<Box<dyn Job>> {
-    vec![]
+    vec![
+        Box::new(crate::cases::followup::FollowUp),
+        Box::new(crate::cases::reminders::Reminders),
+    ]
 }
 
 /// How long sends in flight may take to finish at shutdown.

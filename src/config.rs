@@ -39,6 +39,7 @@ pub struct Settings {
     pub superadmins: BTreeSet<i64>,
     pub locale: Locale,
     pub tz: Tz,
+    pub cases: crate::cases::CaseSettings,
 }
 
 impl Default for Settings {
@@ -48,6 +49,7 @@ impl Default for Settings {
             superadmins: BTreeSet::new(),
             locale: Locale::Zh,
             tz: chrono_tz::Asia::Shanghai,
+            cases: crate::cases::CaseSettings::default(),
         }
     }
 }
@@ -90,6 +92,7 @@ impl Settings {
                 )
             })?;
         }
+        s.cases = crate::cases::CaseSettings::from_env(var)?;
         Ok(s)
     }
 }

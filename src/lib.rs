@@ -9,6 +9,10 @@
 //!   permission rule, renders replies (zh/en, user text escaped).
 //! - [`outbox`] — every message owed is queued in the database with the change
 //!   that causes it, then sent by the dispatcher at Telegram's pace.
+//! - [`cases`] — residents' reports as cases: intake (group `/report` and the
+//!   private guided flow), handling commands and buttons, status back to the
+//!   reporter and the group, follow-up rating and reminders (scheduler jobs).
+//!   The state machine itself is [`domain::case`].
 //! - [`import`] — reading a district from a TOML or CSV file.
 //! - [`sandbox`] — a Bot API-compatible server with an in-memory world, for
 //!   the tests and for trying the bot without Telegram.
@@ -23,6 +27,7 @@
 //! the message ids.
 
 pub mod app;
+pub mod cases;
 pub mod cli;
 pub mod clock;
 pub mod config;

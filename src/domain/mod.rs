@@ -1,5 +1,6 @@
 //! The domain core: plain Rust, no Telegram and no SQL.
 
+pub mod case;
 pub mod node;
 pub mod permission;
 pub mod role;

@@ -10,6 +10,8 @@
 //! or inside a transaction: a change and the messages it causes are written
 //! in one transaction (see [`crate::outbox`]).
 
+pub mod cases;
+pub mod drafts;
 pub mod groups;
 pub mod nodes;
 pub mod outbox;

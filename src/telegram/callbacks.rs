@@ -27,8 +27,9 @@ pub type Pressed = Result<String, UserError>;
 #[allow(clippy::match_single_binding)] // features add their arms here
 async fn route(ctx: &mut Ctx, conn: &mut Conn, data: &str) -> Pressed {
     let (feature, rest) = data.split_once(':').unwrap_or((data, ""));
-    let _ = (conn, rest);
+    let _ = (&conn, rest);
     match feature {
+        "c" => crate::cases::press::press(ctx, conn, rest).await,
         _ => Err(UserError::Refused(tr!(
             ctx.locale,
             "此按钮已失效。",
