@@ -127,6 +127,10 @@ pub async fn apply(
         Step::Accept => case.handler_id = Some(ctx.sender.id),
         Step::Resolve => {
             case.resolved_at = Some(now);
+            // A new resolution gets its own follow-up and rating (the
+            // earlier rating stays in the event log).
+            case.rating = None;
+            case.rated_at = None;
             case.followup_asks = 0;
             case.followup_at = None;
         }
