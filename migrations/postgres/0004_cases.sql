@@ -49,12 +49,13 @@ CREATE TABLE case_attachments (
     case_id  BIGINT NOT NULL REFERENCES cases(id),
     kind     TEXT NOT NULL,
     file_id  TEXT,
-    lat      DOUBLE PRECISION,
-    lon      DOUBLE PRECISION,
+    lat_e6   BIGINT,
+    lon_e6   BIGINT,
     added_at BIGINT NOT NULL
 );
 CREATE INDEX case_attachments_case ON case_attachments(case_id);
 
+-- Locations are stored as integer micro-degrees (lat_e6 = round(lat * 1e6)).
 -- One draft per resident in the private guided flow.
 CREATE TABLE case_drafts (
     user_id    BIGINT PRIMARY KEY,
@@ -64,7 +65,7 @@ CREATE TABLE case_drafts (
     text       TEXT,
     anonymous  BIGINT NOT NULL DEFAULT 0,
     photo      TEXT,
-    lat        DOUBLE PRECISION,
-    lon        DOUBLE PRECISION,
+    lat_e6     BIGINT,
+    lon_e6     BIGINT,
     updated_at BIGINT NOT NULL
 );

@@ -49,12 +49,13 @@ CREATE TABLE case_attachments (
     case_id  INTEGER NOT NULL REFERENCES cases(id),
     kind     TEXT NOT NULL,
     file_id  TEXT,
-    lat      REAL,
-    lon      REAL,
+    lat_e6   INTEGER,
+    lon_e6   INTEGER,
     added_at INTEGER NOT NULL
 );
 CREATE INDEX case_attachments_case ON case_attachments(case_id);
 
+-- Locations are stored as integer micro-degrees (lat_e6 = round(lat * 1e6)).
 -- One draft per resident in the private guided flow.
 CREATE TABLE case_drafts (
     user_id    INTEGER PRIMARY KEY,
@@ -64,7 +65,7 @@ CREATE TABLE case_drafts (
     text       TEXT,
     anonymous  INTEGER NOT NULL DEFAULT 0,
     photo      TEXT,
-    lat        REAL,
-    lon        REAL,
+    lat_e6     INTEGER,
+    lon_e6     INTEGER,
     updated_at INTEGER NOT NULL
 );

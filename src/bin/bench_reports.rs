@@ -42,7 +42,11 @@ fn vm_hwm_kb() -> Option<u64> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let reports: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10_000);
+    let reports: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(10_000);
     let group_count: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100);
     let dir = std::env::temp_dir().join(format!("pingan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -89,7 +93,11 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     for (i, user) in residents.iter().enumerate() {
         let chat = chats[i % chats.len()];
-        sandbox.send_text(chat, *user, &format!("/report 纠纷 第{i}号楼漏水，请尽快处理"));
+        sandbox.send_text(
+            chat,
+            *user,
+            &format!("/report 纠纷 第{i}号楼漏水，请尽快处理"),
+        );
     }
     let queued = started.elapsed();
     while sandbox.pending_updates() > 0 {
@@ -106,7 +114,9 @@ async fn main() -> anyhow::Result<()> {
     let peak_kb = vm_hwm_kb().unwrap_or(0);
     running.stop().await;
 
-    println!("reports queued:        {reports} in {group_count} grid groups ({queued:.2?} to queue)");
+    println!(
+        "reports queued:        {reports} in {group_count} grid groups ({queued:.2?} to queue)"
+    );
     println!("cases opened:          {cases}");
     println!("time to handle all:    {elapsed:.2?}");
     println!(
@@ -119,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
         before_kb as f64 / 1024.0
     );
     let _ = std::fs::remove_dir_all(&dir);
-    anyhow::ensure!(cases as usize == reports, "only {cases} of {reports} cases opened");
+    anyhow::ensure!(
+        cases as usize == reports,
+        "only {cases} of {reports} cases opened"
+    );
     Ok(())
 }

@@ -7,7 +7,10 @@
 //! only in a private chat: a card asked for in a group never shows it.
 
 use super::notify::{excerpt, keyboard};
-use super::{category_name, is_handler_side, load, may_view, rating_name, status_name, step_name, tier_name, when};
+use super::{
+    category_name, is_handler_side, load, may_view, rating_name, status_name, step_name, tier_name,
+    when,
+};
 use crate::domain::Action;
 use crate::domain::case::{Attachment, CaseId, Step};
 use crate::i18n::esc;
@@ -22,7 +25,15 @@ pub async fn show(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let spec = command::spec("case").expect("in table");
     let id = match args.split_whitespace().next() {
         Some(w) => CaseId::parse(w).ok_or_else(|| {
-            ctx.usage(spec, tr!(l, "「{}」不是事项编号（如 #12）。", "“{}” is not a case number (like #12).", esc(w)))
+            ctx.usage(
+                spec,
+                tr!(
+                    l,
+                    "「{}」不是事项编号（如 #12）。",
+                    "“{}” is not a case number (like #12).",
+                    esc(w)
+                ),
+            )
         })?,
         None => ctx
             .replied_text
@@ -46,7 +57,11 @@ async fn name_of(conn: &mut Conn, id: i64) -> Result<String, UserError> {
 }
 
 /// The card's text and its buttons for this viewer.
-pub async fn render(ctx: &Ctx, conn: &mut Conn, case: &Case) -> Result<(String, Option<String>), UserError> {
+pub async fn render(
+    ctx: &Ctx,
+    conn: &mut Conn,
+    case: &Case,
+) -> Result<(String, Option<String>), UserError> {
     let l = ctx.locale;
     let staff = is_handler_side(ctx, case);
     let mut t = format!(
@@ -61,11 +76,19 @@ pub async fn render(ctx: &Ctx, conn: &mut Conn, case: &Case) -> Result<(String, 
     }
     t.push_str(&tr!(l, "\n级别：{}", "\nTier: {}", tier_name(l, case.tier)));
     if let Some(d) = case.deadline_at.filter(|_| case.status.is_open()) {
-        let late = if case.overdue(ctx.now) { tr!(l, "（已超期）", " (overdue)") } else { String::new() };
+        let late = if case.overdue(ctx.now) {
+            tr!(l, "（已超期）", " (overdue)")
+        } else {
+            String::new()
+        };
         t.push_str(&tr!(l, "\n期限：{}{late}", "\nDue: {}{late}", when(ctx, d)));
     }
     if case.supervised {
-        let by = case.supervisor.as_ref().map(|c| c.to_string()).unwrap_or_default();
+        let by = case
+            .supervisor
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
         t.push_str(&tr!(l, "\n🔴 挂牌督办：{by}", "\n🔴 Supervised by {by}"));
     }
     let reporter = name_of(conn, case.reporter_id).await?;
@@ -78,7 +101,12 @@ pub async fn render(ctx: &Ctx, conn: &mut Conn, case: &Case) -> Result<(String, 
     };
     t.push_str(&tr!(l, "\n反映人：{who}", "\nReported by: {who}"));
     if let Some(h) = case.handler_id {
-        t.push_str(&tr!(l, "\n承办人：{}", "\nHandler: {}", esc(&name_of(conn, h).await?)));
+        t.push_str(&tr!(
+            l,
+            "\n承办人：{}",
+            "\nHandler: {}",
+            esc(&name_of(conn, h).await?)
+        ));
     }
     if let Some(r) = case.rating {
         t.push_str(&tr!(l, "\n评价：{}", "\nRating: {}", rating_name(l, r)));
@@ -87,13 +115,19 @@ pub async fn render(ctx: &Ctx, conn: &mut Conn, case: &Case) -> Result<(String, 
     for a in cases::attachments(conn, case.id).await? {
         t.push_str(&match a {
             Attachment::Photo(_) => tr!(l, "\n📷 照片", "\n📷 photo"),
-            Attachment::Location { lat, lon } => tr!(l, "\n📍 位置 {lat:.5}, {lon:.5}", "\n📍 location {lat:.5}, {lon:.5}"),
+            Attachment::Location { lat, lon } => tr!(
+                l,
+                "\n📍 位置 {lat:.5}, {lon:.5}",
+                "\n📍 location {lat:.5}, {lon:.5}"
+            ),
         });
     }
     t.push_str(&tr!(l, "\n\n<b>经过</b>", "\n\n<b>History</b>"));
     for e in cases::events(conn, case.id).await? {
         let actor = match e.actor_id {
-            Some(a) if a == case.reporter_id && case.anonymous && !(staff && ctx.in_private()) => tr!(l, "反映人", "reporter"),
+            Some(a) if a == case.reporter_id && case.anonymous && !(staff && ctx.in_private()) => {
+                tr!(l, "反映人", "reporter")
+            }
             Some(a) => esc(&name_of(conn, a).await?),
             None => tr!(l, "系统", "system"),
         };
@@ -105,7 +139,11 @@ pub async fn render(ctx: &Ctx, conn: &mut Conn, case: &Case) -> Result<(String, 
             (_, Some(to)) => status_name(l, to).to_string(),
             (k, None) => k.to_string(),
         };
-        let note = e.note.as_deref().map(|n| format!("：{}", esc(&excerpt(n, 300)))).unwrap_or_default();
+        let note = e
+            .note
+            .as_deref()
+            .map(|n| format!("：{}", esc(&excerpt(n, 300))))
+            .unwrap_or_default();
         t.push_str(&format!("\n{} {actor} {what}{note}", when(ctx, e.at)));
     }
     let buttons = if ctx.actor.may(Action::Operate(&case.node)).is_ok() {
@@ -113,7 +151,12 @@ pub async fn render(ctx: &Ctx, conn: &mut Conn, case: &Case) -> Result<(String, 
             .next_steps()
             .into_iter()
             .filter(|s| *s != Step::Assign)
-            .map(|s| (step_name(l, s).to_string(), format!("c:s:{}:{}", case.id.0, s.key())))
+            .map(|s| {
+                (
+                    step_name(l, s).to_string(),
+                    format!("c:s:{}:{}", case.id.0, s.key()),
+                )
+            })
             .collect()
     } else {
         Vec::new()
@@ -124,7 +167,11 @@ pub async fn render(ctx: &Ctx, conn: &mut Conn, case: &Case) -> Result<(String, 
 
 fn line(ctx: &Ctx, case: &Case) -> String {
     let l = ctx.locale;
-    let late = if case.overdue(ctx.now) { tr!(l, " ⏰已超期", " ⏰overdue") } else { String::new() };
+    let late = if case.overdue(ctx.now) {
+        tr!(l, " ⏰已超期", " ⏰overdue")
+    } else {
+        String::new()
+    };
     let sup = if case.supervised { " 🔴" } else { "" };
     format!(
         "<b>{}</b> {} · {} · {}{late}{sup}\n   {}",
@@ -159,14 +206,27 @@ pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     ctx.require(Action::View(&code))?;
     let found = cases::in_scope(conn, &code, filter, ctx.now, 50).await?;
     if found.is_empty() {
-        return Ok(tr!(l, "{code} 范围内没有符合条件的事项。", "No matching cases in {code}."));
+        return Ok(tr!(
+            l,
+            "{code} 范围内没有符合条件的事项。",
+            "No matching cases in {code}."
+        ));
     }
-    let mut t = tr!(l, "<b>{code} 的事项</b>（{} 件，超期在前）", "<b>Cases in {code}</b> ({}, overdue first)", found.len());
+    let mut t = tr!(
+        l,
+        "<b>{code} 的事项</b>（{} 件，超期在前）",
+        "<b>Cases in {code}</b> ({}, overdue first)",
+        found.len()
+    );
     for c in &found {
         t.push('\n');
         t.push_str(&line(ctx, c));
     }
-    t.push_str(&tr!(l, "\n\n发送 /case 编号 查看详情。", "\n\nSend /case <id> for details."));
+    t.push_str(&tr!(
+        l,
+        "\n\n发送 /case 编号 查看详情。",
+        "\n\nSend /case <id> for details."
+    ));
     Ok(t)
 }
 
@@ -175,7 +235,11 @@ pub async fn mine(ctx: &mut Ctx, conn: &mut Conn, _args: &str) -> Outcome {
     let l = ctx.locale;
     let found = cases::by_reporter(conn, ctx.sender.id, 20).await?;
     if found.is_empty() {
-        return Ok(tr!(l, "您还没有反映过事项。发送 /report 反映问题。", "You have not reported anything yet. Send /report to raise a matter."));
+        return Ok(tr!(
+            l,
+            "您还没有反映过事项。发送 /report 反映问题。",
+            "You have not reported anything yet. Send /report to raise a matter."
+        ));
     }
     let mut t = tr!(l, "<b>您反映的事项</b>", "<b>Your cases</b>");
     for c in &found {

@@ -6,9 +6,9 @@
 //! keyed by chat. Plain messages reach [`on_message`] only in a private chat
 //! and only while a draft exists; buttons arrive in [`press`].
 
+use super::category_name;
 use super::intake::{self, MAX_TEXT, Report};
 use super::notify::keyboard;
-use super::category_name;
 use crate::domain::case::{Attachment, Category};
 use crate::domain::{Level, NodeCode};
 use crate::i18n::esc;
@@ -68,9 +68,15 @@ async fn advance(ctx: &mut Ctx, conn: &mut Conn, mut d: Draft) -> Outcome {
         Stage::Category => {
             let buttons: Vec<(String, String)> = Category::ALL
                 .iter()
-                .map(|c| (category_name(l, *c).to_string(), format!("c:cat:{}", c.key())))
+                .map(|c| {
+                    (
+                        category_name(l, *c).to_string(),
+                        format!("c:cat:{}", c.key()),
+                    )
+                })
                 .collect();
-            ctx.reply_markup = keyboard(&[buttons[..3].to_vec(), buttons[3..].to_vec(), vec![cancel]]);
+            ctx.reply_markup =
+                keyboard(&[buttons[..3].to_vec(), buttons[3..].to_vec(), vec![cancel]]);
             tr!(l, "请选择要反映的事项类别：", "What kind of matter is it?")
         }
         Stage::Text => {
@@ -84,8 +90,14 @@ async fn advance(ctx: &mut Ctx, conn: &mut Conn, mut d: Draft) -> Outcome {
         Stage::Extras => {
             ctx.reply_markup = keyboard(&[
                 vec![
-                    (tr!(l, "实名提交", "Submit with my name"), "c:sub:named".into()),
-                    (tr!(l, "匿名提交", "Submit anonymously"), "c:sub:anon".into()),
+                    (
+                        tr!(l, "实名提交", "Submit with my name"),
+                        "c:sub:named".into(),
+                    ),
+                    (
+                        tr!(l, "匿名提交", "Submit anonymously"),
+                        "c:sub:anon".into(),
+                    ),
                 ],
                 vec![cancel],
             ]);
@@ -171,7 +183,13 @@ pub async fn on_message(
 /// Buttons: `cat:<key>`, `sub:anon|named`, `x` (cancel).
 pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Result<String, UserError> {
     let l = ctx.locale;
-    let stale = || UserError::Refused(tr!(l, "这个反映已结束，请重新发送 /report。", "This report is over; send /report to start again."));
+    let stale = || {
+        UserError::Refused(tr!(
+            l,
+            "这个反映已结束，请重新发送 /report。",
+            "This report is over; send /report to start again."
+        ))
+    };
     let Some(mut d) = drafts::get(conn, ctx.sender.id).await? else {
         return Err(stale());
     };
@@ -222,7 +240,11 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Result<String,
     .await?;
     drafts::delete(conn, ctx.sender.id).await?;
     let (id, cat) = (case.id, category_name(l, category));
-    let how = if anonymous { tr!(l, "（匿名）", " (anonymous)") } else { String::new() };
+    let how = if anonymous {
+        tr!(l, "（匿名）", " (anonymous)")
+    } else {
+        String::new()
+    };
     ctx.out.push(crate::store::outbox::Outgoing::text(
         ctx.chat_id,
         tr!(

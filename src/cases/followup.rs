@@ -39,7 +39,9 @@ async fn ask_due(app: &App, now: i64) -> anyhow::Result<()> {
     for mut case in due {
         let mut tx = app.store.begin().await?;
         // Re-read in the transaction: another instance may have asked already.
-        let Some(fresh) = cases::get(&mut tx, case.id).await? else { continue };
+        let Some(fresh) = cases::get(&mut tx, case.id).await? else {
+            continue;
+        };
         if fresh.followup_asks != case.followup_asks || fresh.status != Status::Resolved {
             continue;
         }
@@ -49,10 +51,20 @@ async fn ask_due(app: &App, now: i64) -> anyhow::Result<()> {
         cases::add_event(
             &mut tx,
             case.id,
-            &Event { actor_id: None, kind: "followup".into(), from: None, to: None, note: None, at: now },
+            &Event {
+                actor_id: None,
+                kind: "followup".into(),
+                from: None,
+                to: None,
+                note: None,
+                at: now,
+            },
         )
         .await?;
-        if people::get(&mut tx, case.reporter_id).await?.is_some_and(|u| u.private_chat) {
+        if people::get(&mut tx, case.reporter_id)
+            .await?
+            .is_some_and(|u| u.private_chat)
+        {
             let (id, cat) = (case.id, category_name(l, case.category));
             let mut m = Outgoing::text(
                 case.reporter_id,
@@ -65,7 +77,12 @@ async fn ask_due(app: &App, now: i64) -> anyhow::Result<()> {
             );
             m.markup = keyboard(&[Rating::ALL
                 .iter()
-                .map(|r| (rating_name(l, *r).to_string(), format!("c:r:{}:{}", id.0, r.key())))
+                .map(|r| {
+                    (
+                        rating_name(l, *r).to_string(),
+                        format!("c:r:{}:{}", id.0, r.key()),
+                    )
+                })
                 .collect()]);
             outbox::queue(&mut tx, &[m], now).await?;
         }
@@ -89,9 +106,15 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
     case.rating = Some(rating);
     case.rated_at = Some(ctx.now);
     record(ctx, conn, &case, "rate", None, Some(rating.key())).await?;
-    let step = if rating == Rating::Unsatisfied { Step::Reopen } else { Step::Close };
+    let step = if rating == Rating::Unsatisfied {
+        Step::Reopen
+    } else {
+        Step::Close
+    };
     let from = case.status;
-    let to = from.apply(step).map_err(|_| ctx.refuse(super::refusal_text(l, &case, step)))?;
+    let to = from
+        .apply(step)
+        .map_err(|_| ctx.refuse(super::refusal_text(l, &case, step)))?;
     case.status = to;
     match step {
         Step::Close => case.closed_at = Some(ctx.now),
@@ -102,7 +125,15 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
             }
         }
     }
-    record(ctx, conn, &case, step.key(), Some((from, to)), Some(rating.key())).await?;
+    record(
+        ctx,
+        conn,
+        &case,
+        step.key(),
+        Some((from, to)),
+        Some(rating.key()),
+    )
+    .await?;
     status_back(ctx, conn, &case, None).await?;
     let name = rating_name(l, rating);
     if rating == Rating::Unsatisfied {
@@ -111,7 +142,10 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
         told.sort_unstable();
         told.dedup();
         for user in told {
-            if people::get(conn, user).await?.is_some_and(|u| u.private_chat) {
+            if people::get(conn, user)
+                .await?
+                .is_some_and(|u| u.private_chat)
+            {
                 ctx.out.push(Outgoing::text(
                     user,
                     tr!(
@@ -125,12 +159,20 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
         }
         ctx.out.push(Outgoing::text(
             ctx.chat_id,
-            tr!(l, "已记录：{name}。事项 {id} 已重新办理，我们会继续跟进。", "Noted: {name}. Case {id} is reopened; we will follow it up."),
+            tr!(
+                l,
+                "已记录：{name}。事项 {id} 已重新办理，我们会继续跟进。",
+                "Noted: {name}. Case {id} is reopened; we will follow it up."
+            ),
         ));
     } else {
         ctx.out.push(Outgoing::text(
             ctx.chat_id,
-            tr!(l, "感谢您的评价：{name}。事项 {id} 已办结。", "Thank you: {name}. Case {id} is closed."),
+            tr!(
+                l,
+                "感谢您的评价：{name}。事项 {id} 已办结。",
+                "Thank you: {name}. Case {id} is closed."
+            ),
         ));
     }
     Ok(tr!(l, "谢谢！", "Thank you!"))

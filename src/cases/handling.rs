@@ -34,9 +34,18 @@ fn case_args<'a>(
     Err(ctx.usage(
         spec,
         if args.is_empty() {
-            tr!(l, "请写出事项编号（如 #12），或回复事项消息。", "Name the case (like #12), or reply to a message about it.")
+            tr!(
+                l,
+                "请写出事项编号（如 #12），或回复事项消息。",
+                "Name the case (like #12), or reply to a message about it."
+            )
         } else {
-            tr!(l, "「{}」不是事项编号（如 #12）。", "“{}” is not a case number (like #12).", esc(&args[..end]))
+            tr!(
+                l,
+                "「{}」不是事项编号（如 #12）。",
+                "“{}” is not a case number (like #12).",
+                esc(&args[..end])
+            )
         },
     ))
 }
@@ -111,7 +120,10 @@ pub async fn assign(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let who = match rest.split_whitespace().next() {
         Some(token) => ctx.resolve_person(conn, token).await?,
         None => ctx.replied.clone().ok_or_else(|| {
-            ctx.usage(spec, tr!(l, "请写出指派给谁。", "Name the person to assign."))
+            ctx.usage(
+                spec,
+                tr!(l, "请写出指派给谁。", "Name the person to assign."),
+            )
         })?,
     };
     let mut case = load(ctx, conn, id).await?;
@@ -133,7 +145,11 @@ pub async fn assign(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     case.handler_id = Some(who.id);
     let note = tr!(l, "指派给 {}", "assigned to {}", who.name);
     apply(ctx, conn, &mut case, Step::Assign, Some(&note)).await?;
-    if who.id != ctx.sender.id && people::get(conn, who.id).await?.is_some_and(|u| u.private_chat) {
+    if who.id != ctx.sender.id
+        && people::get(conn, who.id)
+            .await?
+            .is_some_and(|u| u.private_chat)
+    {
         ctx.out.push(Outgoing::text(
             who.id,
             tr!(
@@ -166,7 +182,10 @@ pub async fn supervise(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         )
     })?;
     let at = deadline.at(ctx.now, ctx.app.settings.tz).ok_or_else(|| {
-        ctx.usage(spec, tr!(l, "期限必须在将来。", "The deadline must be in the future."))
+        ctx.usage(
+            spec,
+            tr!(l, "期限必须在将来。", "The deadline must be in the future."),
+        )
     })?;
     let mut case = load(ctx, conn, id).await?;
     ctx.require(Action::Supervise(&case.node))?;
@@ -195,11 +214,19 @@ pub async fn supervise(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     case.tier = Tier::Major;
     case.reminded_at = None;
     let due = when(ctx, at);
-    let note = tr!(l, "挂牌督办（{supervisor}），期限 {due}", "under supervision ({supervisor}), due {due}");
+    let note = tr!(
+        l,
+        "挂牌督办（{supervisor}），期限 {due}",
+        "under supervision ({supervisor}), due {due}"
+    );
     record(ctx, conn, &case, "supervise", None, Some(&note)).await?;
     super::notify::status_back(ctx, conn, &case, Some(&note)).await?;
     for user in cases::staff_on(conn, &case.node).await? {
-        if user != ctx.sender.id && people::get(conn, user).await?.is_some_and(|u| u.private_chat) {
+        if user != ctx.sender.id
+            && people::get(conn, user)
+                .await?
+                .is_some_and(|u| u.private_chat)
+        {
             ctx.out.push(Outgoing::text(
                 user,
                 tr!(

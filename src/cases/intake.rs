@@ -37,7 +37,11 @@ pub async fn report(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     if text.chars().count() > MAX_TEXT {
         return Err(ctx.usage(
             spec,
-            tr!(l, "内容太长（最多 {MAX_TEXT} 字）。", "Too long (at most {MAX_TEXT} characters)."),
+            tr!(
+                l,
+                "内容太长（最多 {MAX_TEXT} 字）。",
+                "Too long (at most {MAX_TEXT} characters)."
+            ),
         ));
     }
     if ctx.in_private() {
@@ -55,7 +59,11 @@ pub async fn report(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     if text.is_empty() && ctx.attachment.is_none() {
         return Err(ctx.usage(
             spec,
-            tr!(l, "请写出要反映的情况。", "Describe the matter you are reporting."),
+            tr!(
+                l,
+                "请写出要反映的情况。",
+                "Describe the matter you are reporting."
+            ),
         ));
     }
     let attachments: Vec<Attachment> = ctx.attachment.iter().cloned().collect();

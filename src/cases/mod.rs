@@ -25,8 +25,8 @@ pub use settings::CaseSettings;
 use crate::domain::Action;
 use crate::domain::case::{CaseId, Category, Rating, Status, Step, Tier};
 use crate::i18n::Locale;
+use crate::store::Conn;
 use crate::store::cases::{self, Case, Event};
-use crate::store::{Conn, nodes};
 use crate::telegram::context::{Ctx, UserError};
 use crate::tr;
 
@@ -96,7 +96,12 @@ pub fn is_handler_side(ctx: &Ctx, case: &Case) -> bool {
 /// Why a step is refused, with what is possible instead.
 pub fn refusal_text(l: Locale, case: &Case, step: Step) -> String {
     let (id, now, what) = (case.id, status_name(l, case.status), step_name(l, step));
-    let next: Vec<&str> = case.status.next_steps().into_iter().map(|s| step_name(l, s)).collect();
+    let next: Vec<&str> = case
+        .status
+        .next_steps()
+        .into_iter()
+        .map(|s| step_name(l, s))
+        .collect();
     let next = next.join(if l.is_en() { ", " } else { "、" });
     tr!(
         l,
@@ -155,7 +160,6 @@ pub async fn apply(
                     case.node
                 )));
             };
-            nodes::get(conn, &parent).await?;
             case.node = parent;
             case.handler_id = None;
             case.tier = case.tier.max(Tier::for_level(case.node.level()));

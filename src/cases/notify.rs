@@ -25,7 +25,11 @@ pub fn public_line(l: Locale, case: &Case) -> String {
 
 /// A clickable name (`tg://user`), escaped.
 pub fn mention(user_id: i64, name: &str) -> String {
-    let name = if name.trim().is_empty() { format!("ID {user_id}") } else { esc(name) };
+    let name = if name.trim().is_empty() {
+        format!("ID {user_id}")
+    } else {
+        esc(name)
+    };
     format!("<a href=\"tg://user?id={user_id}\">{name}</a>")
 }
 
@@ -58,7 +62,11 @@ pub async fn status_back(
     let reporter = people::get(conn, case.reporter_id).await?;
     let private = reporter.as_ref().is_some_and(|u| u.private_chat);
     if private && case.reporter_id != ctx.sender.id {
-        let (id, cat, status) = (case.id, category_name(l, case.category), status_name(l, case.status));
+        let (id, cat, status) = (
+            case.id,
+            category_name(l, case.category),
+            status_name(l, case.status),
+        );
         let mut text = tr!(
             l,
             "📋 您反映的 <b>{id}</b>（{cat}）：<b>{status}</b>",
@@ -78,10 +86,11 @@ pub async fn status_back(
     }
     if case.origin_chat_id < 0 {
         let mut line = public_line(l, case);
-        if !private && !case.anonymous {
-            if let Some(u) = &reporter {
-                line.push_str(&format!(" — {}", mention(u.id, &u.display_name())));
-            }
+        if !private
+            && !case.anonymous
+            && let Some(u) = &reporter
+        {
+            line.push_str(&format!(" — {}", mention(u.id, &u.display_name())));
         }
         ctx.out.push(Outgoing::text(case.origin_chat_id, line));
     }
@@ -96,10 +105,18 @@ pub async fn escalated(
     reason: &str,
 ) -> Result<(), UserError> {
     let l = ctx.locale;
-    let Some(group) = groups::by_node(conn, &case.node).await?.filter(|g| g.active) else {
+    let Some(group) = groups::by_node(conn, &case.node)
+        .await?
+        .filter(|g| g.active)
+    else {
         return Ok(());
     };
-    let (id, cat, from, by) = (case.id, category_name(l, case.category), &case.grid, ctx.sender.label());
+    let (id, cat, from, by) = (
+        case.id,
+        category_name(l, case.category),
+        &case.grid,
+        ctx.sender.label(),
+    );
     let text = tr!(
         l,
         "⬆️ <b>{id}</b>（{cat}，来自 {from}）已由 {by} 上报至本级：{}\n发送 /case {} 查看，/accept {} 受理。",
@@ -136,7 +153,10 @@ pub async fn new_case(ctx: &mut Ctx, conn: &mut Conn, case: &Case) -> Result<(),
         if user == ctx.sender.id {
             continue;
         }
-        if people::get(conn, user).await?.is_some_and(|u| u.private_chat) {
+        if people::get(conn, user)
+            .await?
+            .is_some_and(|u| u.private_chat)
+        {
             let mut m = Outgoing::text(user, text.clone());
             m.markup = markup.clone();
             ctx.out.push(m);

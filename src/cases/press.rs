@@ -19,7 +19,8 @@ use crate::tr;
 
 pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
     let l = ctx.locale;
-    let invalid = || UserError::Refused(tr!(l, "此按钮已失效。", "This button is no longer valid."));
+    let invalid =
+        || UserError::Refused(tr!(l, "此按钮已失效。", "This button is no longer valid."));
     let parts: Vec<&str> = rest.split(':').collect();
     match parts.as_slice() {
         ["s", id, step] => {

@@ -31,7 +31,9 @@ async fn remind_due(app: &App, now: i64) -> anyhow::Result<()> {
     drop(conn);
     for mut case in due {
         let mut tx = app.store.begin().await?;
-        let Some(fresh) = cases::get(&mut tx, case.id).await? else { continue };
+        let Some(fresh) = cases::get(&mut tx, case.id).await? else {
+            continue;
+        };
         if fresh.reminded_at != case.reminded_at {
             continue; // reminded meanwhile
         }
@@ -40,13 +42,27 @@ async fn remind_due(app: &App, now: i64) -> anyhow::Result<()> {
         cases::add_event(
             &mut tx,
             case.id,
-            &Event { actor_id: None, kind: "remind".into(), from: None, to: None, note: None, at: now },
+            &Event {
+                actor_id: None,
+                kind: "remind".into(),
+                from: None,
+                to: None,
+                note: None,
+                at: now,
+            },
         )
         .await?;
         let (id, cat) = (case.id, category_name(l, case.category));
-        let due_at = case.deadline_at.map(|d| when_in(app.settings.tz, d)).unwrap_or_default();
+        let due_at = case
+            .deadline_at
+            .map(|d| when_in(app.settings.tz, d))
+            .unwrap_or_default();
         let text = if case.supervised {
-            let by = case.supervisor.as_ref().map(|c| c.to_string()).unwrap_or_default();
+            let by = case
+                .supervisor
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default();
             tr!(
                 l,
                 "🔴 督办提醒：<b>{id}</b>（{cat}，{}）由 {by} 挂牌督办，期限 {due_at}。发送 /case {} 查看。",
@@ -69,7 +85,10 @@ async fn remind_due(app: &App, now: i64) -> anyhow::Result<()> {
         to.dedup();
         let mut msgs = Vec::new();
         for user in to {
-            if people::get(&mut tx, user).await?.is_some_and(|u| u.private_chat) {
+            if people::get(&mut tx, user)
+                .await?
+                .is_some_and(|u| u.private_chat)
+            {
                 msgs.push(Outgoing::text(user, text.clone()));
             }
         }

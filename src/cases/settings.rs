@@ -104,10 +104,9 @@ mod tests {
         assert_eq!(s.deadline(Tier::Specialised), 2 * 86_400);
         assert_eq!(s.followup_after, 7200);
         assert_eq!((s.report_limit, s.report_window), (3, 3600));
-        let bad = CaseSettings::from_env(|k| {
-            (k == "PINGAN_REPORT_LIMIT").then(|| "lots".to_string())
-        })
-        .unwrap_err();
+        let bad =
+            CaseSettings::from_env(|k| (k == "PINGAN_REPORT_LIMIT").then(|| "lots".to_string()))
+                .unwrap_err();
         assert_eq!(bad.var, "PINGAN_REPORT_LIMIT");
         assert!(CaseSettings::from_env(|_| None).is_ok());
     }

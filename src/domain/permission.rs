@@ -101,9 +101,10 @@ impl Actor {
                 }
             }
             Action::Supervise(code) => {
-                let above = self.grants.iter().any(|g| {
-                    g.role == Role::Admin && code.is_within(&g.code) && *code != g.code
-                });
+                let above = self
+                    .grants
+                    .iter()
+                    .any(|g| g.role == Role::Admin && code.is_within(&g.code) && *code != g.code);
                 if above { Ok(()) } else { Err(Denied::NotAbove) }
             }
             Action::Own(_) => unreachable!("handled above"),

@@ -226,10 +226,10 @@ pub async fn events(conn: &mut Conn, id: CaseId) -> sqlx::Result<Vec<Event>> {
 pub async fn attach(conn: &mut Conn, id: CaseId, a: &Attachment, now: i64) -> sqlx::Result<()> {
     let (kind, file, lat, lon) = match a {
         Attachment::Photo(f) => ("photo", Some(f.as_str()), None, None),
-        Attachment::Location { lat, lon } => ("location", None, Some(*lat), Some(*lon)),
+        Attachment::Location { lat, lon } => ("location", None, Some(e6(*lat)), Some(e6(*lon))),
     };
     sqlx::query(
-        "INSERT INTO case_attachments (case_id, kind, file_id, lat, lon, added_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO case_attachments (case_id, kind, file_id, lat_e6, lon_e6, added_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id.0)
     .bind(kind)
@@ -244,7 +244,7 @@ pub async fn attach(conn: &mut Conn, id: CaseId, a: &Attachment, now: i64) -> sq
 
 pub async fn attachments(conn: &mut Conn, id: CaseId) -> sqlx::Result<Vec<Attachment>> {
     let rows = sqlx::query(
-        "SELECT kind, file_id, lat, lon FROM case_attachments WHERE case_id = $1 ORDER BY id",
+        "SELECT kind, file_id, lat_e6, lon_e6 FROM case_attachments WHERE case_id = $1 ORDER BY id",
     )
     .bind(id.0)
     .fetch_all(&mut *conn)
@@ -258,12 +258,21 @@ pub async fn attachments(conn: &mut Conn, id: CaseId) -> sqlx::Result<Vec<Attach
                     .unwrap_or_default(),
             )),
             _ => out.push(Attachment::Location {
-                lat: row.try_get::<Option<f64>, _>("lat")?.unwrap_or_default(),
-                lon: row.try_get::<Option<f64>, _>("lon")?.unwrap_or_default(),
+                lat: from_e6(row.try_get("lat_e6")?),
+                lon: from_e6(row.try_get("lon_e6")?),
             }),
         }
     }
     Ok(out)
+}
+
+/// Degrees as integer micro-degrees: the store keeps integers and text only.
+pub(crate) fn e6(deg: f64) -> i64 {
+    (deg * 1e6).round() as i64
+}
+
+pub(crate) fn from_e6(v: Option<i64>) -> f64 {
+    v.unwrap_or_default() as f64 / 1e6
 }
 
 /// How many cases the person opened since `since` (the throttle).

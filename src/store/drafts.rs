@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use super::cases::{e6, from_e6};
 use super::nodes::stored_code;
 use super::{Conn, flag};
 use crate::domain::NodeCode;
@@ -66,7 +67,7 @@ impl Draft {
 
 pub async fn get(conn: &mut Conn, user_id: i64) -> sqlx::Result<Option<Draft>> {
     let Some(row) = sqlx::query(
-        "SELECT stage, grid_code, category, text, photo, lat, lon FROM case_drafts WHERE user_id = $1",
+        "SELECT stage, grid_code, category, text, photo, lat_e6, lon_e6 FROM case_drafts WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_optional(&mut *conn)
@@ -74,8 +75,8 @@ pub async fn get(conn: &mut Conn, user_id: i64) -> sqlx::Result<Option<Draft>> {
     else {
         return Ok(None);
     };
-    let lat: Option<f64> = row.try_get("lat")?;
-    let lon: Option<f64> = row.try_get("lon")?;
+    let lat: Option<i64> = row.try_get("lat_e6")?;
+    let lon: Option<i64> = row.try_get("lon_e6")?;
     Ok(Some(Draft {
         user_id,
         stage: Stage::parse(&row.try_get::<String, _>("stage")?),
@@ -88,16 +89,18 @@ pub async fn get(conn: &mut Conn, user_id: i64) -> sqlx::Result<Option<Draft>> {
             .and_then(|c| Category::parse(&c)),
         text: row.try_get("text")?,
         photo: row.try_get("photo")?,
-        location: lat.zip(lon),
+        location: lat
+            .zip(lon)
+            .map(|(a, o)| (from_e6(Some(a)), from_e6(Some(o)))),
     }))
 }
 
 pub async fn put(conn: &mut Conn, d: &Draft, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO case_drafts (user_id, stage, grid_code, category, text, anonymous, photo, lat, lon, updated_at) \
+        "INSERT INTO case_drafts (user_id, stage, grid_code, category, text, anonymous, photo, lat_e6, lon_e6, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (user_id) DO UPDATE SET \
          stage = excluded.stage, grid_code = excluded.grid_code, category = excluded.category, text = excluded.text, \
-         photo = excluded.photo, lat = excluded.lat, lon = excluded.lon, updated_at = excluded.updated_at",
+         photo = excluded.photo, lat_e6 = excluded.lat_e6, lon_e6 = excluded.lon_e6, updated_at = excluded.updated_at",
     )
     .bind(d.user_id)
     .bind(d.stage.key())
@@ -106,8 +109,8 @@ pub async fn put(conn: &mut Conn, d: &Draft, now: i64) -> sqlx::Result<()> {
     .bind(d.text.as_deref())
     .bind(flag(false))
     .bind(d.photo.as_deref())
-    .bind(d.location.map(|l| l.0))
-    .bind(d.location.map(|l| l.1))
+    .bind(d.location.map(|l| e6(l.0)))
+    .bind(d.location.map(|l| e6(l.1)))
     .bind(now)
     .execute(&mut *conn)
     .await?;

@@ -187,7 +187,10 @@ impl Rating {
 pub enum Attachment {
     /// Telegram's `file_id` of the largest size.
     Photo(String),
-    Location { lat: f64, lon: f64 },
+    Location {
+        lat: f64,
+        lon: f64,
+    },
 }
 
 /// A case number as users write it: `123` or `#123`.

@@ -217,9 +217,9 @@ impl fmt::Display for Status {
 /// Replays recorded `(from, to)` transitions: the status they lead to, or
 /// `None` if they do not chain (an event's `from` must be the previous `to`).
 pub fn replay(events: &[(Status, Status)]) -> Option<Status> {
-    events.iter().try_fold(Status::New, |at, (from, to)| {
-        (at == *from).then_some(*to)
-    })
+    events
+        .iter()
+        .try_fold(Status::New, |at, (from, to)| (at == *from).then_some(*to))
 }
 
 #[cfg(test)]

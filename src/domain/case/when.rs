@@ -82,7 +82,10 @@ mod tests {
             DeadlineSpec::parse("3d").unwrap().at(now, tz),
             Some(now + 3 * 86_400)
         );
-        let end_of_dec_1 = DeadlineSpec::parse("2026-12-01").unwrap().at(now, tz).unwrap();
+        let end_of_dec_1 = DeadlineSpec::parse("2026-12-01")
+            .unwrap()
+            .at(now, tz)
+            .unwrap();
         // 2026-12-01 23:59:59 +08:00
         assert_eq!(end_of_dec_1, 1_796_140_799);
         assert_eq!(DeadlineSpec::parse("2026-11-01").unwrap().at(now, tz), None);
