@@ -66,6 +66,8 @@ fn jobs() -> Vec<Box<dyn Job>> {
     vec![
         Box::new(crate::alerts::FollowUpJob),
         Box::new(crate::alerts::ScheduleJob),
+        Box::new(crate::cases::followup::FollowUp),
+        Box::new(crate::cases::reminders::Reminders),
     ]
 }
 

@@ -47,6 +47,7 @@ pub struct Settings {
     /// …and escalated to the B post and the parent group this long after the
     /// reminder (`PINGAN_ALERT_ESCALATE_MIN`, minutes).
     pub alert_escalate_after: i64,
+    pub cases: crate::cases::CaseSettings,
 }
 
 impl Default for Settings {
@@ -59,6 +60,7 @@ impl Default for Settings {
             send_limits: crate::outbox::Limits::default(),
             alert_remind_after: 30 * 60,
             alert_escalate_after: 30 * 60,
+            cases: crate::cases::CaseSettings::default(),
         }
     }
 }
@@ -114,6 +116,7 @@ impl Settings {
                 *field = min * 60;
             }
         }
+        s.cases = crate::cases::CaseSettings::from_env(var)?;
         Ok(s)
     }
 }

@@ -11,6 +11,10 @@
 //!   that causes it, then sent by the dispatcher at Telegram's pace.
 //! - [`alerts`] — safety alerts: broadcast down the tree through the outbox,
 //!   the live progress card, acknowledgement, reminders, recurring alerts.
+//! - [`cases`] — residents' reports as cases: intake (group `/report` and the
+//!   private guided flow), handling commands and buttons, status back to the
+//!   reporter and the group, follow-up rating and reminders (scheduler jobs).
+//!   The state machine itself is [`domain::case`].
 //! - [`import`] — reading a district from a TOML or CSV file.
 //! - [`sandbox`] — a Bot API-compatible server with an in-memory world, for
 //!   the tests and for trying the bot without Telegram.
@@ -28,6 +32,7 @@
 
 pub mod alerts;
 pub mod app;
+pub mod cases;
 pub mod cli;
 pub mod clock;
 pub mod config;

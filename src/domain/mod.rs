@@ -1,6 +1,7 @@
 //! The domain core: plain Rust, no Telegram and no SQL.
 
 pub mod alert;
+pub mod case;
 pub mod node;
 pub mod permission;
 pub mod role;

@@ -46,6 +46,9 @@ pub enum Action<'a> {
     /// Change or withdraw something issued on `node` by `issuer` (an alert):
     /// the issuer while still staff there, or an admin covering the node.
     Amend { node: &'a NodeCode, issuer: i64 },
+    /// Put a case on this node under listed supervision (挂牌督办): only
+    /// admins of a node strictly above it.
+    Supervise(&'a NodeCode),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,8 @@ pub enum Denied {
     NotSuperadmin,
     /// It belongs to someone else.
     NotYours,
+    /// Only an admin of a node above this one may do this.
+    NotAbove,
 }
 
 impl Actor {
@@ -106,6 +111,13 @@ impl Actor {
                 } else {
                     Err(Denied::NotStaff)
                 }
+            }
+            Action::Supervise(code) => {
+                let above = self
+                    .grants
+                    .iter()
+                    .any(|g| g.role == Role::Admin && code.is_within(&g.code) && *code != g.code);
+                if above { Ok(()) } else { Err(Denied::NotAbove) }
             }
             Action::Own(_) => unreachable!("handled above"),
         }
@@ -313,6 +325,42 @@ mod tests {
                 &street_admin,
                 Action::Own(8),
                 Err(NotYours),
+            ),
+            (
+                "street admin supervises a grid below",
+                &street_admin,
+                Action::Supervise(&g3),
+                Ok(()),
+            ),
+            (
+                "street admin cannot supervise own node",
+                &street_admin,
+                Action::Supervise(&hmk),
+                Err(NotAbove),
+            ),
+            (
+                "street admin cannot supervise outside",
+                &street_admin,
+                Action::Supervise(&other_street),
+                Err(NotAbove),
+            ),
+            (
+                "mediator above is not an admin",
+                &community_mediator,
+                Action::Supervise(&g4),
+                Err(NotAbove),
+            ),
+            (
+                "grid worker cannot supervise",
+                &grid_worker,
+                Action::Supervise(&g3),
+                Err(NotAbove),
+            ),
+            (
+                "superadmin supervises anything",
+                &superadmin,
+                Action::Supervise(&district),
+                Ok(()),
             ),
             (
                 "superadmin creates district",

@@ -11,6 +11,8 @@
 //! in one transaction (see [`crate::outbox`]).
 
 pub mod alerts;
+pub mod cases;
+pub mod drafts;
 pub mod groups;
 pub mod nodes;
 pub mod outbox;

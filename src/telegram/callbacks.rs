@@ -24,11 +24,11 @@ pub struct Toast {
 /// What a feature's button handler returns: the toast text.
 pub type Pressed = Result<String, UserError>;
 
-#[allow(clippy::match_single_binding)] // features add their arms here
 async fn route(ctx: &mut Ctx, conn: &mut Conn, data: &str) -> Pressed {
     let (feature, rest) = data.split_once(':').unwrap_or((data, ""));
     match feature {
         "a" => super::commands::alert::press(ctx, conn, rest).await,
+        "c" => crate::cases::press::press(ctx, conn, rest).await,
         _ => Err(UserError::Refused(tr!(
             ctx.locale,
             "此按钮已失效。",

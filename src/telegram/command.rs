@@ -235,6 +235,123 @@ pub static COMMANDS: &[CommandSpec] = &[
         Staff,
         Anywhere
     ),
+    spec!(
+        "report",
+        "[类别] <内容>",
+        "[category] <text>",
+        "反映问题：纠纷、隐患、建议、求助（私聊可分步、可匿名）",
+        "report a matter: dispute, hazard, suggestion, help (step by step and anonymous in private)",
+        Everyone,
+        Anywhere
+    ),
+    spec!(
+        "mycases",
+        "",
+        "",
+        "我反映的事项及进度",
+        "your reported cases and their progress",
+        Everyone,
+        Anywhere
+    ),
+    spec!(
+        "cases",
+        "[open|overdue|mine|all] [编码]",
+        "[open|overdue|mine|all] [code]",
+        "辖区事项（超期在前）",
+        "cases in scope, overdue first",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "case",
+        "<编号>",
+        "<id>",
+        "事项详情、经过与操作",
+        "a case's details, history and actions",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "accept",
+        "<编号>",
+        "<id>",
+        "受理事项",
+        "accept a case",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "assign",
+        "<编号> <用户>",
+        "<id> <user>",
+        "指派承办人",
+        "assign a case to someone",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "note",
+        "<编号> <内容>",
+        "<id> <text>",
+        "记录办理情况（告知反映人）",
+        "add a progress note (the reporter is told)",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "resolve",
+        "<编号> <结果>",
+        "<id> <result>",
+        "办结为已解决",
+        "mark a case resolved",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "fail",
+        "<编号> <原因>",
+        "<id> <reason>",
+        "记为调解未成",
+        "record that mediation failed",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "escalate",
+        "<编号> <原因>",
+        "<id> <reason>",
+        "上报上级节点",
+        "hand a case to the parent node",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "supervise",
+        "<编号> <期限>",
+        "<id> <deadline>",
+        "挂牌督办（上级管理员），期限如 3d 或 2026-12-01",
+        "put a case under supervision (admins above), deadline like 3d or 2026-12-01",
+        Admin,
+        Anywhere
+    ),
+    spec!(
+        "reopen",
+        "<编号> [原因]",
+        "<id> [reason]",
+        "重新办理",
+        "reopen a case",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "close",
+        "<编号>",
+        "<id>",
+        "办结已解决或调解未成的事项",
+        "close a resolved or failed case",
+        Staff,
+        Anywhere
+    ),
 ];
 
 pub fn spec(name: &str) -> Option<&'static CommandSpec> {

@@ -47,8 +47,12 @@ pub struct Ctx {
     pub tg_admin: Option<bool>,
     /// Messages to queue besides the reply.
     pub out: Vec<Outgoing>,
-    /// Inline keyboard (Bot API JSON) for the reply, e.g. an alert's preview card.
+    /// Buttons for the reply itself (inline keyboard JSON).
     pub reply_markup: Option<String>,
+    /// The photo or location the message carries.
+    pub attachment: Option<crate::domain::case::Attachment>,
+    /// The text of the message this one replies to (any author, bots too).
+    pub replied_text: Option<String>,
 }
 
 /// What went wrong, as the user will be told. Internal failures are logged
@@ -118,6 +122,8 @@ impl Ctx {
             tg_admin,
             out: Vec::new(),
             reply_markup: None,
+            attachment: None,
+            replied_text: None,
         })
     }
 
@@ -149,7 +155,8 @@ impl Ctx {
             | Action::Operate(c)
             | Action::ManageRoles(c)
             | Action::AddChild(Some(c))
-            | Action::Amend { node: c, .. } => c.as_str().to_string(),
+            | Action::Amend { node: c, .. }
+            | Action::Supervise(c) => c.as_str().to_string(),
             _ => String::new(),
         };
         self.actor.may(action).map_err(|denied| {
@@ -171,6 +178,11 @@ impl Ctx {
                     "Only a superadmin may create a district."
                 ),
                 Denied::NotYours => tr!(l, "这不属于您。", "That is not yours."),
+                Denied::NotAbove => tr!(
+                    l,
+                    "只有 {code} 上级节点的管理员可以挂牌督办。",
+                    "Only an admin of a node above {code} may put it under supervision."
+                ),
             })
         })
     }

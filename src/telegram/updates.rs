@@ -15,6 +15,8 @@ use super::commands::{
 use super::context::{Ctx, Here, Outcome, Person, UserError};
 use super::membership;
 use crate::app::App;
+use crate::cases;
+use crate::domain::case::{Attachment, Step};
 use crate::i18n::esc;
 use crate::outbox;
 use crate::store::outbox::Outgoing;
@@ -109,7 +111,11 @@ async fn on_chatter(app: &App, update_id: i64, msg: &Message, from: &User) -> an
         return Ok(());
     }
     let user_id = from.id.0 as i64;
-    if msg.chat.is_private() {
+    if msg.chat.is_private()
+        && let Some(msgs) = private_flow(app, &mut tx, msg, from).await?
+    {
+        outbox::queue(&mut tx, &msgs, app.clock.now()).await?;
+    } else if msg.chat.is_private() {
         let l = app.settings.locale;
         let hint = tr!(
             l,
@@ -135,6 +141,48 @@ async fn on_chatter(app: &App, update_id: i64, msg: &Message, from: &User) -> an
     tx.commit().await?;
     app.wake_dispatcher();
     Ok(())
+}
+
+/// The photo or location a message carries.
+fn attachment_of(msg: &Message) -> Option<Attachment> {
+    if let Some(sizes) = msg.photo() {
+        return sizes
+            .iter()
+            .max_by_key(|p| p.width * p.height)
+            .map(|p| Attachment::Photo(p.file.id.to_string()));
+    }
+    msg.location().map(|l| Attachment::Location {
+        lat: l.latitude,
+        lon: l.longitude,
+    })
+}
+
+/// A plain private message while the sender is in the guided report flow:
+/// the flow's answer, or `None` when they are not in it.
+async fn private_flow(
+    app: &App,
+    tx: &mut Tx,
+    msg: &Message,
+    from: &User,
+) -> anyhow::Result<Option<Vec<Outgoing>>> {
+    let here = Here {
+        chat_id: msg.chat.id.0,
+        private: true,
+        message_id: i64::from(msg.id.0),
+    };
+    let mut ctx = Ctx::load(app, tx, here, person(from), None, None).await?;
+    ctx.attachment = attachment_of(msg);
+    let text = msg.text().or(msg.caption());
+    let reply = match cases::flow::on_message(&mut ctx, tx, text).await {
+        Ok(None) => return Ok(None),
+        Ok(Some(text)) => text,
+        Err(e) => explain(&ctx, e),
+    };
+    let mut first = Outgoing::text(ctx.chat_id, reply).replying_to(Some(ctx.message_id));
+    first.markup = ctx.reply_markup.take();
+    let mut msgs = vec![first];
+    msgs.append(&mut ctx.out);
+    Ok(Some(msgs))
 }
 
 /// Commands whose check needs the sender's Telegram rights in the group.
@@ -175,6 +223,11 @@ async fn on_command(
         message_id: i64::from(msg.id.0),
     };
     let mut ctx = Ctx::load(app, &mut tx, here, person(from), replied, tg_admin).await?;
+    ctx.attachment = attachment_of(msg);
+    ctx.replied_text = msg
+        .reply_to_message()
+        .and_then(|m| m.text().or(m.caption()))
+        .map(str::to_string);
     let outcome = run(&mut ctx, &mut tx, &inv).await;
     let reply_to = Some(ctx.message_id);
     match outcome {
@@ -235,6 +288,19 @@ async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
         "schedule" => schedule::add(ctx, conn, args).await,
         "schedules" => schedule::list(ctx, conn, args).await,
         "unschedule" => schedule::remove(ctx, conn, args).await,
+        "report" => cases::intake::report(ctx, conn, args).await,
+        "mycases" => cases::card::mine(ctx, conn, args).await,
+        "cases" => cases::card::list(ctx, conn, args).await,
+        "case" => cases::card::show(ctx, conn, args).await,
+        "accept" => cases::handling::step(ctx, conn, args, Step::Accept).await,
+        "assign" => cases::handling::assign(ctx, conn, args).await,
+        "note" => cases::handling::note(ctx, conn, args).await,
+        "resolve" => cases::handling::step(ctx, conn, args, Step::Resolve).await,
+        "fail" => cases::handling::step(ctx, conn, args, Step::Fail).await,
+        "escalate" => cases::handling::step(ctx, conn, args, Step::Escalate).await,
+        "supervise" => cases::handling::supervise(ctx, conn, args).await,
+        "reopen" => cases::handling::step(ctx, conn, args, Step::Reopen).await,
+        "close" => cases::handling::step(ctx, conn, args, Step::Close).await,
         other => Err(UserError::Refused(tr!(
             ctx.locale,
             "没有 /{} 这个命令。发送 /help 查看可用命令。",

@@ -1,0 +1,179 @@
+//! The follow-up visit (回访): some time after a case is resolved the
+//! reporter is asked 满意 / 基本满意 / 不满意; an unanswered question is asked
+//! once more, then left. A satisfied answer closes the case; 不满意 reopens
+//! it and tells its handlers.
+
+use super::notify::{keyboard, status_back};
+use super::{category_name, load, rating_name, record};
+use crate::app::App;
+use crate::domain::Action;
+use crate::domain::case::{CaseId, Rating, Status, Step};
+use crate::i18n::esc;
+use crate::outbox;
+use crate::scheduler::{Job, JobFuture};
+use crate::store::cases::{self, Event};
+use crate::store::outbox::Outgoing;
+use crate::store::{Conn, people};
+use crate::telegram::callbacks::Pressed;
+use crate::telegram::context::Ctx;
+use crate::tr;
+
+pub struct FollowUp;
+
+impl Job for FollowUp {
+    fn name(&self) -> &'static str {
+        "case_followup"
+    }
+
+    fn run<'a>(&'a self, app: &'a App, now: i64) -> JobFuture<'a> {
+        Box::pin(ask_due(app, now))
+    }
+}
+
+async fn ask_due(app: &App, now: i64) -> anyhow::Result<()> {
+    let s = &app.settings.cases;
+    let l = app.settings.locale;
+    let mut conn = app.store.conn().await?;
+    let due = cases::followups_due(&mut conn, now, s.followup_after, s.followup_again).await?;
+    drop(conn);
+    for mut case in due {
+        let mut tx = app.store.begin().await?;
+        // Re-read in the transaction: another instance may have asked already.
+        let Some(fresh) = cases::get(&mut tx, case.id).await? else {
+            continue;
+        };
+        if fresh.followup_asks != case.followup_asks || fresh.status != Status::Resolved {
+            continue;
+        }
+        case.followup_asks += 1;
+        case.followup_at = Some(now);
+        cases::save(&mut tx, &case, now).await?;
+        cases::add_event(
+            &mut tx,
+            case.id,
+            &Event {
+                actor_id: None,
+                kind: "followup".into(),
+                from: None,
+                to: None,
+                note: None,
+                at: now,
+            },
+        )
+        .await?;
+        if people::get(&mut tx, case.reporter_id)
+            .await?
+            .is_some_and(|u| u.private_chat)
+        {
+            let (id, cat) = (case.id, category_name(l, case.category));
+            let mut m = Outgoing::text(
+                case.reporter_id,
+                tr!(
+                    l,
+                    "🙋 回访：您反映的 <b>{id}</b>（{cat}）已办理完毕：{}\n您对办理结果满意吗？",
+                    "🙋 Follow-up: your case <b>{id}</b> ({cat}) was resolved: {}\nAre you satisfied with the result?",
+                    esc(&super::notify::excerpt(&case.text, 100))
+                ),
+            );
+            m.markup = keyboard(&[Rating::ALL
+                .iter()
+                .map(|r| {
+                    (
+                        rating_name(l, *r).to_string(),
+                        format!("c:r:{}:{}", id.0, r.key()),
+                    )
+                })
+                .collect()]);
+            outbox::queue(&mut tx, &[m], now).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The reporter's answer.
+pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) -> Pressed {
+    let l = ctx.locale;
+    let mut case = load(ctx, conn, id).await?;
+    ctx.require(Action::Own(case.reporter_id))?;
+    if case.status != Status::Resolved || case.rating.is_some() {
+        return Err(ctx.refuse(tr!(
+            l,
+            "{id} 现在不需要评价（可能已评价过）。",
+            "{id} is not waiting for your rating (perhaps you rated it already)."
+        )));
+    }
+    case.rating = Some(rating);
+    case.rated_at = Some(ctx.now);
+    record(ctx, conn, &case, "rate", None, Some(rating.key())).await?;
+    let step = if rating == Rating::Unsatisfied {
+        Step::Reopen
+    } else {
+        Step::Close
+    };
+    let from = case.status;
+    let to = from
+        .apply(step)
+        .map_err(|_| ctx.refuse(super::refusal_text(l, &case, step)))?;
+    case.status = to;
+    match step {
+        Step::Close => case.closed_at = Some(ctx.now),
+        _ => {
+            case.followup_asks = 0;
+            if !case.supervised {
+                case.deadline_at = Some(ctx.now + ctx.app.settings.cases.deadline(case.tier));
+            }
+        }
+    }
+    record(
+        ctx,
+        conn,
+        &case,
+        step.key(),
+        Some((from, to)),
+        Some(rating.key()),
+    )
+    .await?;
+    status_back(ctx, conn, &case, None).await?;
+    let name = rating_name(l, rating);
+    if rating == Rating::Unsatisfied {
+        let mut told = cases::staff_on(conn, &case.node).await?;
+        told.extend(case.handler_id);
+        told.sort_unstable();
+        told.dedup();
+        for user in told {
+            if people::get(conn, user)
+                .await?
+                .is_some_and(|u| u.private_chat)
+            {
+                ctx.out.push(Outgoing::text(
+                    user,
+                    tr!(
+                        l,
+                        "😞 <b>{id}</b> 回访结果：不满意，事项已重办。发送 /case {} 查看。",
+                        "😞 <b>{id}</b> follow-up: the reporter is not satisfied; the case is reopened. Send /case {} to see it.",
+                        id.0
+                    ),
+                ));
+            }
+        }
+        ctx.out.push(Outgoing::text(
+            ctx.chat_id,
+            tr!(
+                l,
+                "已记录：{name}。事项 {id} 已重新办理，我们会继续跟进。",
+                "Noted: {name}. Case {id} is reopened; we will follow it up."
+            ),
+        ));
+    } else {
+        ctx.out.push(Outgoing::text(
+            ctx.chat_id,
+            tr!(
+                l,
+                "感谢您的评价：{name}。事项 {id} 已办结。",
+                "Thank you: {name}. Case {id} is closed."
+            ),
+        ));
+    }
+    Ok(tr!(l, "谢谢！", "Thank you!"))
+}

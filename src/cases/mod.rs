@@ -1,0 +1,205 @@
+//! Residents' reports as cases (DESIGN.md §1 "Cases"): intake in a grid group
+//! or through a guided private flow, handling by the staff in scope, status
+//! back to the reporter and the originating group, the follow-up visit (回访)
+//! with its rating, and reminders for overdue and supervised cases.
+//!
+//! The state machine is [`crate::domain::case`]; the rows are
+//! [`crate::store::cases`]. Everything here works through the adapter's
+//! [`Ctx`] (sender, permission rule, replies) and queues every message in the
+//! update's transaction. One rule for every step, in [`apply`]: check the
+//! permission on the case's *current* node, ask the state machine, record an
+//! event, save, then tell the reporter and the group ([`notify`]).
+
+pub mod card;
+pub mod flow;
+pub mod followup;
+pub mod handling;
+pub mod intake;
+pub mod notify;
+pub mod press;
+pub mod reminders;
+pub mod settings;
+
+pub use settings::CaseSettings;
+
+use crate::domain::Action;
+use crate::domain::case::{CaseId, Category, Rating, Status, Step, Tier};
+use crate::i18n::Locale;
+use crate::store::Conn;
+use crate::store::cases::{self, Case, Event};
+use crate::telegram::context::{Ctx, UserError};
+use crate::tr;
+
+pub fn category_name(l: Locale, c: Category) -> &'static str {
+    if l.is_en() { c.name_en() } else { c.name_zh() }
+}
+
+pub fn status_name(l: Locale, s: Status) -> &'static str {
+    if l.is_en() { s.name_en() } else { s.name_zh() }
+}
+
+pub fn step_name(l: Locale, s: Step) -> &'static str {
+    if l.is_en() { s.name_en() } else { s.name_zh() }
+}
+
+pub fn tier_name(l: Locale, t: Tier) -> &'static str {
+    if l.is_en() { t.key() } else { t.name_zh() }
+}
+
+pub fn rating_name(l: Locale, r: Rating) -> &'static str {
+    if l.is_en() { r.name_en() } else { r.name_zh() }
+}
+
+/// A time for people, in the district's zone: `11-27 09:00`.
+pub fn when(ctx: &Ctx, t: i64) -> String {
+    when_in(ctx.app.settings.tz, t)
+}
+
+pub fn when_in(tz: chrono_tz::Tz, t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Loads a case that must exist.
+pub async fn load(ctx: &Ctx, conn: &mut Conn, id: CaseId) -> Result<Case, UserError> {
+    cases::get(conn, id).await?.ok_or_else(|| {
+        ctx.refuse(tr!(
+            ctx.locale,
+            "没有 {id} 这件事项。",
+            "There is no case {id}."
+        ))
+    })
+}
+
+/// Staff covering the node that handles the case now.
+pub fn may_handle(ctx: &Ctx, case: &Case) -> Result<(), UserError> {
+    ctx.require(Action::Operate(&case.node))
+}
+
+/// The handling staff, staff of the grid it came from, or the reporter.
+pub fn may_view(ctx: &Ctx, case: &Case) -> Result<(), UserError> {
+    if ctx.actor.may(Action::Own(case.reporter_id)).is_ok()
+        || ctx.actor.may(Action::View(&case.grid)).is_ok()
+    {
+        return Ok(());
+    }
+    ctx.require(Action::View(&case.node))
+}
+
+/// Whether the sender sees the case as its handling staff (not just as reporter).
+pub fn is_handler_side(ctx: &Ctx, case: &Case) -> bool {
+    ctx.actor.may(Action::View(&case.node)).is_ok()
+        || ctx.actor.may(Action::View(&case.grid)).is_ok()
+}
+
+/// Why a step is refused, with what is possible instead.
+pub fn refusal_text(l: Locale, case: &Case, step: Step) -> String {
+    let (id, now, what) = (case.id, status_name(l, case.status), step_name(l, step));
+    let next: Vec<&str> = case
+        .status
+        .next_steps()
+        .into_iter()
+        .map(|s| step_name(l, s))
+        .collect();
+    let next = next.join(if l.is_en() { ", " } else { "、" });
+    tr!(
+        l,
+        "{id} 当前为「{now}」，不能{what}。现在可以：{next}。",
+        "{id} is {now}, so you cannot {what} it. Possible now: {next}."
+    )
+}
+
+/// Applies `step` to the case for the sender: permission, transition,
+/// side effects, an event row, and the status sent back. `note` is what the
+/// person wrote (a result, a reason); it goes to the reporter privately.
+pub async fn apply(
+    ctx: &mut Ctx,
+    conn: &mut Conn,
+    case: &mut Case,
+    step: Step,
+    note: Option<&str>,
+) -> Result<(), UserError> {
+    may_handle(ctx, case)?;
+    let l = ctx.locale;
+    let from = case.status;
+    let to = from
+        .apply(step)
+        .map_err(|_| ctx.refuse(refusal_text(l, case, step)))?;
+    let now = ctx.now;
+    let settings = ctx.app.settings.cases.clone();
+    match step {
+        Step::Accept => case.handler_id = Some(ctx.sender.id),
+        Step::Resolve => {
+            case.resolved_at = Some(now);
+            // A new resolution gets its own follow-up and rating (the
+            // earlier rating stays in the event log).
+            case.rating = None;
+            case.rated_at = None;
+            case.followup_asks = 0;
+            case.followup_at = None;
+        }
+        Step::Fail => case.failed_at = Some(now),
+        Step::Close => case.closed_at = Some(now),
+        Step::Reopen => {
+            case.closed_at = None;
+            case.rating = None;
+            case.rated_at = None;
+            case.followup_asks = 0;
+            if !case.supervised {
+                case.deadline_at = Some(now + settings.deadline(case.tier));
+            }
+        }
+        Step::Escalate => {
+            let Some(parent) = case.node.parent() else {
+                return Err(ctx.refuse(tr!(
+                    l,
+                    "{} 已在最高一级（{}），无法再上报。",
+                    "{} is already at the top level ({}); it cannot be escalated.",
+                    case.id,
+                    case.node
+                )));
+            };
+            case.node = parent;
+            case.handler_id = None;
+            case.tier = case.tier.max(Tier::for_level(case.node.level()));
+            if !case.supervised {
+                case.deadline_at = Some(now + settings.deadline(case.tier));
+            }
+        }
+        Step::Assign | Step::Start => {}
+    }
+    case.status = to;
+    record(ctx, conn, case, step.key(), Some((from, to)), note).await?;
+    notify::status_back(ctx, conn, case, note).await?;
+    if step == Step::Escalate {
+        notify::escalated(ctx, conn, case, note.unwrap_or_default()).await?;
+    }
+    Ok(())
+}
+
+/// Saves the case and appends its event.
+pub async fn record(
+    ctx: &Ctx,
+    conn: &mut Conn,
+    case: &Case,
+    kind: &str,
+    change: Option<(Status, Status)>,
+    note: Option<&str>,
+) -> Result<(), UserError> {
+    cases::save(conn, case, ctx.now).await?;
+    cases::add_event(
+        conn,
+        case.id,
+        &Event {
+            actor_id: Some(ctx.sender.id),
+            kind: kind.to_string(),
+            from: change.map(|c| c.0),
+            to: change.map(|c| c.1),
+            note: note.map(str::to_string),
+            at: ctx.now,
+        },
+    )
+    .await?;
+    Ok(())
+}

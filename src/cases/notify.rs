@@ -1,0 +1,175 @@
+//! Status back to people (反馈事件处理情况): the reporter privately (when
+//! they have started the bot), a short public line in the group the report
+//! came from, and word to the staff who must act. A public line never names
+//! an anonymous reporter; a named one who cannot be written to privately is
+//! mentioned there instead.
+
+use super::{category_name, status_name};
+use crate::domain::case::Status;
+use crate::i18n::{Locale, esc};
+use crate::store::cases::{self, Case};
+use crate::store::outbox::Outgoing;
+use crate::store::{Conn, groups, people};
+use crate::telegram::context::{Ctx, UserError};
+use crate::tr;
+
+/// `#123 矛盾纠纷 · 处理中`
+pub fn public_line(l: Locale, case: &Case) -> String {
+    format!(
+        "📋 <b>{}</b> {} · {}",
+        case.id,
+        category_name(l, case.category),
+        status_name(l, case.status)
+    )
+}
+
+/// A clickable name (`tg://user`), escaped.
+pub fn mention(user_id: i64, name: &str) -> String {
+    let name = if name.trim().is_empty() {
+        format!("ID {user_id}")
+    } else {
+        esc(name)
+    };
+    format!("<a href=\"tg://user?id={user_id}\">{name}</a>")
+}
+
+/// Inline keyboard JSON from rows of `(text, callback_data)`.
+pub fn keyboard(rows: &[Vec<(String, String)>]) -> Option<String> {
+    if rows.iter().all(Vec::is_empty) {
+        return None;
+    }
+    let rows: Vec<Vec<serde_json::Value>> = rows
+        .iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            r.iter()
+                .map(|(t, d)| serde_json::json!({"text": t, "callback_data": d}))
+                .collect()
+        })
+        .collect();
+    Some(serde_json::json!({ "inline_keyboard": rows }).to_string())
+}
+
+/// Tells the reporter and the originating group about the case's new status.
+/// `note` (a result, a reason) goes only to the reporter.
+pub async fn status_back(
+    ctx: &mut Ctx,
+    conn: &mut Conn,
+    case: &Case,
+    note: Option<&str>,
+) -> Result<(), UserError> {
+    let l = ctx.locale;
+    let reporter = people::get(conn, case.reporter_id).await?;
+    let private = reporter.as_ref().is_some_and(|u| u.private_chat);
+    if private && case.reporter_id != ctx.sender.id {
+        let (id, cat, status) = (
+            case.id,
+            category_name(l, case.category),
+            status_name(l, case.status),
+        );
+        let mut text = tr!(
+            l,
+            "📋 您反映的 <b>{id}</b>（{cat}）：<b>{status}</b>",
+            "📋 Your case <b>{id}</b> ({cat}): <b>{status}</b>"
+        );
+        if let Some(n) = note.filter(|n| !n.trim().is_empty()) {
+            text.push_str(&format!("\n{}", esc(n)));
+        }
+        if case.status == Status::Resolved {
+            text.push_str(&tr!(
+                l,
+                "\n稍后我们会请您评价办理情况。",
+                "\nWe will ask you shortly how satisfied you are."
+            ));
+        }
+        ctx.out.push(Outgoing::text(case.reporter_id, text));
+    }
+    if case.origin_chat_id < 0 {
+        let mut line = public_line(l, case);
+        if !private
+            && !case.anonymous
+            && let Some(u) = &reporter
+        {
+            line.push_str(&format!(" — {}", mention(u.id, &u.display_name())));
+        }
+        ctx.out.push(Outgoing::text(case.origin_chat_id, line));
+    }
+    Ok(())
+}
+
+/// The parent node's group is told that a case was handed up to it.
+pub async fn escalated(
+    ctx: &mut Ctx,
+    conn: &mut Conn,
+    case: &Case,
+    reason: &str,
+) -> Result<(), UserError> {
+    let l = ctx.locale;
+    let Some(group) = groups::by_node(conn, &case.node)
+        .await?
+        .filter(|g| g.active)
+    else {
+        return Ok(());
+    };
+    let (id, cat, from, by) = (
+        case.id,
+        category_name(l, case.category),
+        &case.grid,
+        ctx.sender.label(),
+    );
+    let text = tr!(
+        l,
+        "⬆️ <b>{id}</b>（{cat}，来自 {from}）已由 {by} 上报至本级：{}\n发送 /case {} 查看，/accept {} 受理。",
+        "⬆️ <b>{id}</b> ({cat}, from {from}) was escalated here by {by}: {}\nSend /case {} to see it, /accept {} to take it.",
+        esc(reason),
+        case.id.0,
+        case.id.0
+    );
+    ctx.out.push(Outgoing::text(group.chat_id, text));
+    Ok(())
+}
+
+/// The staff of the case's node who can be written to privately hear of a
+/// new case (with buttons to see and take it).
+pub async fn new_case(ctx: &mut Ctx, conn: &mut Conn, case: &Case) -> Result<(), UserError> {
+    let l = ctx.locale;
+    let staff = cases::staff_on(conn, &case.node).await?;
+    if staff.is_empty() {
+        return Ok(());
+    }
+    let (id, cat) = (case.id, category_name(l, case.category));
+    let text = tr!(
+        l,
+        "🆕 {} 新事项 <b>{id}</b>（{cat}）：{}",
+        "🆕 {}: new case <b>{id}</b> ({cat}): {}",
+        case.node,
+        esc(&excerpt(&case.text, 200))
+    );
+    let markup = keyboard(&[vec![
+        (tr!(l, "受理", "Accept"), format!("c:s:{}:accept", id.0)),
+        (tr!(l, "查看", "View"), format!("c:v:{}", id.0)),
+    ]]);
+    for user in staff {
+        if user == ctx.sender.id {
+            continue;
+        }
+        if people::get(conn, user)
+            .await?
+            .is_some_and(|u| u.private_chat)
+        {
+            let mut m = Outgoing::text(user, text.clone());
+            m.markup = markup.clone();
+            ctx.out.push(m);
+        }
+    }
+    Ok(())
+}
+
+/// The first `n` characters, with an ellipsis when cut.
+pub fn excerpt(text: &str, n: usize) -> String {
+    let mut out: String = text.chars().take(n).collect();
+    if text.chars().count() > n {
+        out.push('…');
+    }
+    out
+}

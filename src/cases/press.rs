@@ -1,0 +1,65 @@
+//! Case buttons (`c:` callback data). The data only names the button: the
+//! case is reloaded and the presser checked like a command sender, so forged
+//! or stale data is refused and changes nothing.
+//!
+//! - `c:s:<id>:<step>` — a step from a case card or a staff notice;
+//! - `c:v:<id>` — show the card;
+//! - `c:r:<id>:<rating>` — the follow-up answer;
+//! - `c:cat:<category>`, `c:sub:anon|named`, `c:x` — the private report flow.
+
+use super::handling::step_command;
+use super::notify::public_line;
+use super::{apply, card, flow, followup, load, may_handle, may_view};
+use crate::domain::case::{CaseId, Rating, Step};
+use crate::store::Conn;
+use crate::store::outbox::Outgoing;
+use crate::telegram::callbacks::Pressed;
+use crate::telegram::context::{Ctx, UserError};
+use crate::tr;
+
+pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
+    let l = ctx.locale;
+    let invalid =
+        || UserError::Refused(tr!(l, "此按钮已失效。", "This button is no longer valid."));
+    let parts: Vec<&str> = rest.split(':').collect();
+    match parts.as_slice() {
+        ["s", id, step] => {
+            let id = CaseId::parse(id).ok_or_else(invalid)?;
+            let step = Step::parse(step).ok_or_else(invalid)?;
+            let mut case = load(ctx, conn, id).await?;
+            may_handle(ctx, &case)?;
+            if step.needs_text() || step == Step::Start {
+                let cmd = step_command(step);
+                return Err(UserError::Refused(tr!(
+                    l,
+                    "请发送 /{cmd} {} 加上说明。",
+                    "Send /{cmd} {} followed by a few words.",
+                    id.0
+                )));
+            }
+            apply(ctx, conn, &mut case, step, None).await?;
+            ctx.out.push(Outgoing::text(
+                ctx.chat_id,
+                format!("✅ {} — {}", public_line(l, &case), ctx.sender.label()),
+            ));
+            Ok(tr!(l, "已{}", "Done: {}", super::step_name(l, step)))
+        }
+        ["v", id] => {
+            let id = CaseId::parse(id).ok_or_else(invalid)?;
+            let case = load(ctx, conn, id).await?;
+            may_view(ctx, &case)?;
+            let (text, markup) = card::render(ctx, conn, &case).await?;
+            let mut m = Outgoing::text(ctx.chat_id, text);
+            m.markup = markup;
+            ctx.out.push(m);
+            Ok(format!("{id}"))
+        }
+        ["r", id, rating] => {
+            let id = CaseId::parse(id).ok_or_else(invalid)?;
+            let rating = Rating::parse(rating).ok_or_else(invalid)?;
+            followup::rate(ctx, conn, id, rating).await
+        }
+        ["cat", _] | ["sub", _] | ["x"] => flow::press(ctx, conn, rest).await,
+        _ => Err(invalid()),
+    }
+}

@@ -1,0 +1,528 @@
+//! Residents' reports as cases, driven through the real bot against the
+//! sandbox: intake in a group and privately, every step and refusal, status
+//! back to the reporter and the group, anonymity, follow-up rating and
+//! reminders with the manual clock.
+
+mod common;
+
+use common::{TestBot, spawn};
+use pingan::domain::case::status::replay;
+use pingan::domain::case::{CaseId, Status};
+use pingan::sandbox::{CallbackAnswer, SentMessage};
+use pingan::store::cases;
+
+struct World {
+    worker: i64,
+    other_worker: i64,
+    street_admin: i64,
+    resident: i64,
+    group: i64,
+}
+
+async fn world(bot: &TestBot) -> World {
+    bot.small_district().await;
+    let worker = bot.sandbox.add_user("王网格", Some("wang"));
+    let other_worker = bot.sandbox.add_user("赵网格", None);
+    let street_admin = bot.sandbox.add_user("李主任", None);
+    let resident = bot.sandbox.add_user("张居民", Some("zhang"));
+    for u in [worker, other_worker, street_admin] {
+        bot.start_private(u).await;
+    }
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    bot.grant(other_worker, "worker", "xq.hmk.c1.g4").await;
+    bot.grant(street_admin, "admin", "xq.hmk").await;
+    let group = bot.bound_group("第三网格群", "xq.hmk.c1.g3", worker).await;
+    bot.sandbox.join(group, resident);
+    World {
+        worker,
+        other_worker,
+        street_admin,
+        resident,
+        group,
+    }
+}
+
+async fn case(bot: &TestBot, id: i64) -> cases::Case {
+    let mut c = bot.app().store.conn().await.unwrap();
+    cases::get(&mut c, CaseId(id))
+        .await
+        .unwrap()
+        .expect("case exists")
+}
+
+async fn events(bot: &TestBot, id: i64) -> Vec<cases::Event> {
+    let mut c = bot.app().store.conn().await.unwrap();
+    cases::events(&mut c, CaseId(id)).await.unwrap()
+}
+
+/// Presses a button and waits for the bot's answer to that press.
+async fn press(bot: &TestBot, chat: i64, msg: i64, user: i64, data: &str) -> CallbackAnswer {
+    let q = bot.sandbox.press_button(chat, msg, user, data);
+    let mut found = None;
+    bot.sandbox
+        .wait_until("the answer to a button press", |s| {
+            found = s.callback_answers().into_iter().find(|a| a.query_id == q);
+            found.is_some()
+        })
+        .await;
+    found.unwrap()
+}
+
+async fn wait_text(bot: &TestBot, chat: i64, needle: &str) -> SentMessage {
+    bot.sandbox
+        .wait_message(&format!("{needle:?} in chat {chat}"), |m| {
+            m.chat_id == chat && m.text.contains(needle)
+        })
+        .await
+}
+
+fn count_with(bot: &TestBot, chat: i64, needle: &str) -> usize {
+    bot.sandbox
+        .messages(chat)
+        .iter()
+        .filter(|m| m.text.contains(needle))
+        .count()
+}
+
+#[tokio::test]
+async fn group_report_goes_through_its_life_with_status_back() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    bot.start_private(w.resident).await;
+    let reply = bot
+        .say(w.group, w.resident, "/report 纠纷 楼上漏水到我家")
+        .await;
+    assert!(
+        reply.text.contains("#1") && reply.text.contains("矛盾纠纷"),
+        "{}",
+        reply.text
+    );
+    wait_text(&bot, w.resident, "已登记为 #1").await;
+    let notice = wait_text(&bot, w.worker, "新事项 #1").await;
+    assert!(notice.has_button("c:s:1:accept"), "{notice}");
+
+    // Refusals change nothing.
+    let r = bot.say(w.other_worker, w.other_worker, "/accept 1").await;
+    assert!(r.text.contains("没有职务"), "{}", r.text);
+    let r = bot.say(w.resident, w.resident, "/accept #1").await;
+    assert!(r.text.contains("没有职务"), "{}", r.text);
+    let r = bot.say(w.worker, w.worker, "/close 1").await;
+    assert!(r.text.contains("当前为「待受理」，不能办结"), "{}", r.text);
+    let r = bot.say(w.worker, w.worker, "/resolve 1").await;
+    assert!(r.text.contains("用法：/resolve"), "{}", r.text);
+    let r = bot.say(w.worker, w.worker, "/accept 99").await;
+    assert!(r.text.contains("没有 #99"), "{}", r.text);
+    let r = bot.say(w.worker, w.worker, "/accept abc").await;
+    assert!(r.text.contains("不是事项编号"), "{}", r.text);
+    assert_eq!(case(&bot, 1).await.status, Status::New);
+
+    let r = bot.say(w.worker, w.worker, "/accept 1").await;
+    assert!(r.text.contains("#1 矛盾纠纷 · 已受理"), "{}", r.text);
+    wait_text(&bot, w.resident, "您反映的 #1（矛盾纠纷）：已受理").await;
+    wait_text(&bot, w.group, "#1 矛盾纠纷 · 已受理").await;
+
+    bot.say(w.worker, w.worker, "/note 1 已联系楼上住户").await;
+    wait_text(&bot, w.resident, "已联系楼上住户").await;
+    wait_text(&bot, w.group, "#1 矛盾纠纷 · 处理中").await;
+    bot.say(w.worker, w.worker, "/resolve 1 已修好水管").await;
+    wait_text(&bot, w.resident, "已修好水管").await;
+    wait_text(&bot, w.group, "#1 矛盾纠纷 · 已解决").await;
+    // The reporter could be written to, so the group lines do not name them.
+    assert_eq!(count_with(&bot, w.group, "张居民"), 0);
+
+    let c = case(&bot, 1).await;
+    assert_eq!((c.status, c.handler_id), (Status::Resolved, Some(w.worker)));
+    assert!(c.resolved_at.is_some());
+    let log = events(&bot, 1).await;
+    let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["report", "accept", "start", "resolve"]);
+    let chain: Vec<(Status, Status)> = log[1..]
+        .iter()
+        .map(|e| (e.from.unwrap(), e.to.unwrap()))
+        .collect();
+    assert_eq!(replay(&chain), Some(Status::Resolved));
+
+    // The card shows the history and only the steps now possible.
+    let card = bot.say(w.worker, w.worker, "/case #1").await;
+    for s in ["楼上漏水到我家", "已修好水管", "王网格", "张居民"] {
+        assert!(card.text.contains(s), "{s} missing: {}", card.text);
+    }
+    assert!(card.has_button("c:s:1:close") && card.has_button("c:s:1:reopen"));
+    assert!(!card.has_button("c:s:1:accept"));
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    assert!(
+        mine.text.contains("#1")
+            && mine.text.contains("已解决")
+            && mine.text.contains("已修好水管"),
+        "{}",
+        mine.text
+    );
+}
+
+#[tokio::test]
+async fn buttons_recheck_permission_and_refuse_forged_data() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    bot.say(w.group, w.resident, "/report 隐患 路灯坏了").await;
+    let notice = wait_text(&bot, w.worker, "新事项 #1").await;
+
+    let a = press(&bot, w.other_worker, 1, w.other_worker, "c:s:1:accept").await;
+    assert!(a.show_alert && a.text.unwrap().contains("没有职务"));
+    let a = press(&bot, w.worker, notice.message_id, w.worker, "c:s:abc:zzz").await;
+    assert!(a.text.unwrap().contains("已失效"));
+    let a = press(
+        &bot,
+        w.worker,
+        notice.message_id,
+        w.worker,
+        "c:r:1:satisfied",
+    )
+    .await;
+    assert!(a.text.unwrap().contains("不属于您"));
+    assert_eq!(case(&bot, 1).await.status, Status::New);
+
+    let a = press(&bot, w.worker, notice.message_id, w.worker, "c:s:1:accept").await;
+    assert!(!a.show_alert, "{a:?}");
+    assert_eq!(case(&bot, 1).await.status, Status::Accepted);
+    // The same button again is refused by the state machine.
+    let a = press(&bot, w.worker, notice.message_id, w.worker, "c:s:1:accept").await;
+    assert!(a.text.unwrap().contains("不能受理"));
+    // The resident had not started the bot: the group line names them.
+    let line = wait_text(&bot, w.group, "#1 安全隐患 · 已受理").await;
+    assert!(line.text.contains("张居民"), "{line}");
+
+    // A staff command replying to a message about the case may leave the id out.
+    let r = bot
+        .say_replying(w.group, w.worker, line.message_id, "/note 换灯泡")
+        .await;
+    assert!(r.text.contains("#1 安全隐患 · 处理中"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    let community_admin = bot.sandbox.add_user("社区书记", None);
+    bot.grant(community_admin, "admin", "xq.hmk.c1").await;
+    let community_group = bot
+        .bound_group("河门口社区群", "xq.hmk.c1", community_admin)
+        .await;
+    bot.start_private(w.resident).await;
+
+    let r = bot.say(w.resident, w.resident, "/report").await;
+    assert!(r.text.contains("网格编码"), "{}", r.text);
+    let r = bot.say(w.resident, w.resident, "xq.nowhere").await;
+    assert!(r.text.contains("不是一个网格"), "{}", r.text);
+    let r = bot.say(w.resident, w.resident, "xq.hmk.c1.g3").await;
+    assert!(r.has_button("c:cat:hazard"), "{r}");
+    press(&bot, w.resident, r.message_id, w.resident, "c:cat:hazard").await;
+    wait_text(&bot, w.resident, "请用一条消息描述情况").await;
+    let r = bot.say(w.resident, w.resident, "小区门口电线裸露").await;
+    assert!(r.has_button("c:sub:anon"), "{r}");
+    let photo = bot.sandbox.send_photo(w.resident, w.resident, "");
+    bot.reply_to(w.resident, photo, "photo").await;
+    let loc = bot
+        .sandbox
+        .send_location(w.resident, w.resident, 26.58, 101.71);
+    let r = bot.reply_to(w.resident, loc, "location").await;
+    assert!(
+        r.text.contains("照片 ✓") && r.text.contains("位置 ✓"),
+        "{}",
+        r.text
+    );
+    press(&bot, w.resident, r.message_id, w.resident, "c:sub:anon").await;
+    wait_text(&bot, w.resident, "已登记 #1（安全隐患）（匿名）").await;
+
+    let c = case(&bot, 1).await;
+    assert!(c.anonymous);
+    assert_eq!(c.grid.as_str(), "xq.hmk.c1.g3");
+    let mut conn = bot.app().store.conn().await.unwrap();
+    assert_eq!(
+        cases::attachments(&mut conn, CaseId(1))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    drop(conn);
+
+    // Handling staff see who it was, privately; a card in a group does not say.
+    let card = bot.say(w.worker, w.worker, "/case 1").await;
+    assert!(
+        card.text.contains("匿名（张居民）") && card.text.contains("📍"),
+        "{}",
+        card.text
+    );
+    let card = bot.say(w.group, w.worker, "/case 1").await;
+    assert!(
+        card.text.contains("匿名") && !card.text.contains("张居民"),
+        "{}",
+        card.text
+    );
+
+    bot.say(w.worker, w.worker, "/escalate 1 需要供电所处理")
+        .await;
+    wait_text(&bot, community_group, "上报至本级").await;
+    wait_text(&bot, w.resident, "已上报").await;
+    let c = case(&bot, 1).await;
+    assert_eq!(
+        (c.node.as_str(), c.status),
+        ("xq.hmk.c1", Status::Escalated)
+    );
+    // Grid staff no longer handle it; the community's admin does.
+    let r = bot.say(w.worker, w.worker, "/accept 1").await;
+    assert!(r.text.contains("没有职务"), "{}", r.text);
+    let r = bot.say(community_admin, community_admin, "/accept 1").await;
+    assert!(r.text.contains("已受理"), "{}", r.text);
+    bot.settle().await;
+    for chat in [w.group, community_group] {
+        assert_eq!(
+            count_with(&bot, chat, "张居民"),
+            0,
+            "{}",
+            bot.sandbox.dump()
+        );
+    }
+}
+
+#[tokio::test]
+async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    bot.start_private(w.resident).await;
+    for text in ["/report 求助 老人摔倒需要帮助", "/report 建议 增设路灯"] {
+        bot.say(w.group, w.resident, text).await;
+    }
+    for id in [1, 2] {
+        bot.say(w.worker, w.worker, &format!("/accept {id}")).await;
+        bot.say(w.worker, w.worker, &format!("/resolve {id} 已处理"))
+            .await;
+    }
+    bot.clock.advance(3600);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count_with(&bot, w.resident, "回访"), 0);
+
+    bot.clock.advance(86_400);
+    bot.app().tick().await;
+    let q = bot
+        .sandbox
+        .wait_message("the first follow-up question", |m| {
+            m.chat_id == w.resident && m.text.contains("回访") && m.text.contains("#1")
+        })
+        .await;
+    assert!(
+        q.has_button("c:r:1:unsatisfied") && q.has_button("c:r:1:satisfied"),
+        "{q}"
+    );
+    wait_text(&bot, w.resident, "#2（意见建议）已办理完毕").await;
+    let a = press(
+        &bot,
+        w.resident,
+        q.message_id,
+        w.resident,
+        "c:r:1:unsatisfied",
+    )
+    .await;
+    assert!(!a.show_alert, "{a:?}");
+    wait_text(&bot, w.worker, "不满意，事项已重办").await;
+    let c = case(&bot, 1).await;
+    assert_eq!(
+        (c.status, c.rating.map(|r| r.key())),
+        (Status::Reopened, Some("unsatisfied"))
+    );
+    assert!(
+        events(&bot, 1)
+            .await
+            .iter()
+            .any(|e| e.kind == "rate" && e.note.as_deref() == Some("unsatisfied"))
+    );
+    // Rating twice is refused.
+    let a = press(
+        &bot,
+        w.resident,
+        q.message_id,
+        w.resident,
+        "c:r:1:satisfied",
+    )
+    .await;
+    assert!(a.show_alert);
+
+    // #2 was not answered: asked once more, then left.
+    bot.clock.advance(86_400);
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_until("the second question about #2", |s| {
+            s.messages(w.resident)
+                .iter()
+                .filter(|m| m.text.contains("#2（意见建议）已办理完毕"))
+                .count()
+                == 2
+        })
+        .await;
+    bot.clock.advance(3 * 86_400);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count_with(&bot, w.resident, "#2（意见建议）已办理完毕"), 2);
+    let q2 = bot.sandbox.last_message(w.resident).unwrap();
+    assert!(q2.has_button("c:r:2:satisfied"));
+    press(
+        &bot,
+        w.resident,
+        q2.message_id,
+        w.resident,
+        "c:r:2:satisfied",
+    )
+    .await;
+    wait_text(&bot, w.resident, "感谢您的评价：满意").await;
+    let c = case(&bot, 2).await;
+    assert_eq!(
+        (c.status, c.rating.map(|r| r.key())),
+        (Status::Closed, Some("satisfied"))
+    );
+}
+
+#[tokio::test]
+async fn supervision_only_from_above_and_reminders_on_schedule() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
+    bot.say(w.group, w.resident, "/report 其他 垃圾清运").await;
+    let r = bot.say(w.worker, w.worker, "/supervise 1 3d").await;
+    assert!(r.text.contains("上级节点的管理员"), "{}", r.text);
+    let r = bot
+        .say(w.street_admin, w.street_admin, "/supervise 1 soon")
+        .await;
+    assert!(r.text.contains("用法：/supervise"), "{}", r.text);
+    let r = bot
+        .say(w.street_admin, w.street_admin, "/supervise 1 2020-01-01")
+        .await;
+    assert!(r.text.contains("将来"), "{}", r.text);
+    let r = bot
+        .say(w.street_admin, w.street_admin, "/supervise 1 2d")
+        .await;
+    assert!(r.text.contains("已挂牌督办"), "{}", r.text);
+    wait_text(&bot, w.worker, "挂牌督办，期限").await;
+    let c = case(&bot, 1).await;
+    assert!(c.supervised && c.supervisor.as_ref().map(|s| s.as_str()) == Some("xq.hmk"));
+
+    bot.app().tick().await;
+    wait_text(&bot, w.worker, "督办提醒：#1").await;
+    bot.app().tick().await; // same time: nothing new
+    bot.clock.advance(3600);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count_with(&bot, w.worker, "督办提醒：#1"), 1);
+    assert_eq!(count_with(&bot, w.worker, "超期提醒"), 0);
+
+    // A day later: supervised reminded again; after the 3-day everyday deadline #2 is overdue.
+    bot.clock.advance(4 * 86_400);
+    bot.app().tick().await;
+    wait_text(&bot, w.worker, "超期提醒：#2").await;
+    bot.sandbox
+        .wait_until("a second supervision reminder", |s| {
+            s.messages(w.worker)
+                .iter()
+                .filter(|m| m.text.contains("督办提醒：#1"))
+                .count()
+                == 2
+        })
+        .await;
+    let list = bot.say(w.worker, w.worker, "/cases overdue").await;
+    assert!(
+        list.text.contains("#2") && list.text.contains("已超期"),
+        "{}",
+        list.text
+    );
+    let list = bot
+        .say(w.other_worker, w.other_worker, "/cases xq.hmk.c1.g3")
+        .await;
+    assert!(list.text.contains("没有职务"), "{}", list.text);
+}
+
+#[tokio::test]
+async fn reports_are_throttled_per_person_with_a_clear_message() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    for i in 1..=5 {
+        let r = bot
+            .say(w.group, w.resident, &format!("/report 第{i}件事"))
+            .await;
+        assert!(r.text.contains(&format!("#{i}")), "{}", r.text);
+    }
+    let r = bot.say(w.group, w.resident, "/report 第6件事").await;
+    assert!(r.text.contains("分钟内已反映 5 件"), "{}", r.text);
+    let r = bot.say(w.group, w.resident, "/report").await;
+    assert!(r.text.contains("用法：/report"), "{}", r.text);
+    bot.clock.advance(601);
+    let r = bot.say(w.group, w.resident, "/report 第6件事").await;
+    assert!(r.text.contains("#6"), "{}", r.text);
+    let mut c = bot.app().store.conn().await.unwrap();
+    assert_eq!(
+        cases::by_reporter(&mut c, w.resident, 50)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+}
+
+#[tokio::test]
+async fn cases_run_on_postgres() {
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let bot = common::spawn_with(common::Options {
+        db: Some(db),
+        ..Default::default()
+    })
+    .await;
+    let w = world(&bot).await;
+    bot.start_private(w.resident).await;
+    let photo = bot
+        .sandbox
+        .send_photo(w.group, w.resident, "/report 隐患 井盖缺失");
+    let r = bot.reply_to(w.group, photo, "a photo report").await;
+    assert!(r.text.contains("#1"), "{}", r.text);
+    bot.say(w.resident, w.resident, "/report 建议 多装路灯")
+        .await;
+    let loc = bot
+        .sandbox
+        .send_location(w.resident, w.resident, 26.5, 101.7);
+    let r = bot.reply_to(w.resident, loc, "location").await;
+    press(&bot, w.resident, r.message_id, w.resident, "c:sub:named").await;
+    wait_text(&bot, w.resident, "已登记 #2").await;
+    let mut conn = bot.app().store.conn().await.unwrap();
+    assert_eq!(
+        cases::attachments(&mut conn, CaseId(1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        cases::attachments(&mut conn, CaseId(2))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(conn);
+
+    bot.say(w.worker, w.worker, "/accept 1").await;
+    bot.say(w.worker, w.worker, "/resolve 1 已补井盖").await;
+    bot.say(w.street_admin, w.street_admin, "/supervise 2 2026-12-20")
+        .await;
+    let list = bot.say(w.worker, w.worker, "/cases all").await;
+    assert!(
+        list.text.contains("#1") && list.text.contains("#2"),
+        "{}",
+        list.text
+    );
+    bot.clock.advance(86_400 + 60);
+    bot.app().tick().await;
+    wait_text(&bot, w.resident, "回访").await;
+    wait_text(&bot, w.worker, "督办提醒：#2").await;
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    assert!(mine.text.contains("已补井盖"), "{}", mine.text);
+}
