@@ -222,8 +222,13 @@ impl<T: Transport> Dispatcher<T> {
             let chat_id = row.chat_id;
             tasks.spawn(async move {
                 let result = transport.deliver(&row, edit_target).await;
-                if let Err(e) = record(&store, &clock, &stats, &hooks, &row, result).await {
-                    tracing::error!(error = %format!("{e:#}"), row = row.id, "could not record a send");
+                // What happened must be written down, or the row is sent again when
+                // its lease runs out: try a few times before leaving it to the lease.
+                for attempt in 1..=3 {
+                    match record(&store, &clock, &stats, &hooks, &row, result.clone()).await {
+                        Ok(()) => break,
+                        Err(e) => tracing::error!(error = %format!("{e:#}"), row = row.id, attempt, "could not record a send"),
+                    }
                 }
                 in_flight.lock().unwrap().remove(&chat_id);
             });

@@ -116,11 +116,17 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes
+    /// while another connection commits fails with SQLITE_BUSY instead of
+    /// waiting, and the dispatcher, the scheduler and the update handler all
+    /// write concurrently.
     pub async fn begin(&self) -> anyhow::Result<Tx> {
-        self.pool
-            .begin()
-            .await
-            .context("failed to begin a transaction")
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        };
+        tx.context("failed to begin a transaction")
     }
 
     pub async fn conn(&self) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
