@@ -1,8 +1,10 @@
 //! The domain core: plain Rust, no Telegram and no SQL.
 
 pub mod node;
+pub mod period;
 pub mod permission;
 pub mod role;
+pub mod stats;
 
 pub use node::{Level, Node, NodeCode};
 pub use permission::{Action, Actor, Denied, Grant};

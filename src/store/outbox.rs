@@ -18,6 +18,17 @@ pub enum OutKind {
     Send,
     /// Replace the text (and buttons) of the message another row sent.
     Edit { of: i64 },
+    /// A picture (a report's chart); the text is its caption.
+    Photo { file_name: String, bytes: Vec<u8> },
+    /// A file (a report's workbook); the text is its caption.
+    Document { file_name: String, bytes: Vec<u8> },
+}
+
+impl OutKind {
+    /// Whether the row carries a file, whose text is a caption (≤ 1024 characters).
+    pub fn is_file(&self) -> bool {
+        matches!(self, OutKind::Photo { .. } | OutKind::Document { .. })
+    }
 }
 
 /// A message to queue.
@@ -40,6 +51,22 @@ impl Outgoing {
             text: text.into(),
             markup: None,
             reply_to: None,
+        }
+    }
+
+    /// A photo with an HTML caption.
+    pub fn photo(chat_id: i64, file_name: impl Into<String>, bytes: Vec<u8>, caption: impl Into<String>) -> Outgoing {
+        Outgoing {
+            kind: OutKind::Photo { file_name: file_name.into(), bytes },
+            ..Outgoing::text(chat_id, caption)
+        }
+    }
+
+    /// A document with an HTML caption.
+    pub fn document(chat_id: i64, file_name: impl Into<String>, bytes: Vec<u8>, caption: impl Into<String>) -> Outgoing {
+        Outgoing {
+            kind: OutKind::Document { file_name: file_name.into(), bytes },
+            ..Outgoing::text(chat_id, caption)
         }
     }
 
@@ -68,13 +95,15 @@ pub struct Pending {
 }
 
 pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> sqlx::Result<i64> {
-    let (kind, edit_of) = match msg.kind {
-        OutKind::Send => ("send", None),
-        OutKind::Edit { of } => ("edit", Some(of)),
+    let (kind, edit_of, file_name, payload) = match &msg.kind {
+        OutKind::Send => ("send", None, None, None),
+        OutKind::Edit { of } => ("edit", Some(*of), None, None),
+        OutKind::Photo { file_name, bytes } => ("photo", None, Some(file_name.as_str()), Some(bytes.clone())),
+        OutKind::Document { file_name, bytes } => ("document", None, Some(file_name.as_str()), Some(bytes.clone())),
     };
     sqlx::query(
-        "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING id",
+        "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at, file_name, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10) RETURNING id",
     )
     .bind(msg.chat_id)
     .bind(kind)
@@ -84,6 +113,8 @@ pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> 
     .bind(edit_of)
     .bind(now_ms)
     .bind(now)
+    .bind(file_name)
+    .bind(payload)
     .fetch_one(&mut *conn)
     .await?
     .try_get("id")
@@ -97,6 +128,16 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
         chat_id: row.try_get("chat_id")?,
         kind: match (kind.as_str(), edit_of) {
             ("edit", Some(of)) => OutKind::Edit { of },
+            ("photo" | "document", _) => {
+                let file_name: Option<String> = row.try_get("file_name")?;
+                let bytes: Option<Vec<u8>> = row.try_get("payload")?;
+                let (file_name, bytes) = (file_name.unwrap_or_default(), bytes.unwrap_or_default());
+                if kind == "photo" {
+                    OutKind::Photo { file_name, bytes }
+                } else {
+                    OutKind::Document { file_name, bytes }
+                }
+            }
             _ => OutKind::Send,
         },
         text: row.try_get("text")?,
@@ -115,7 +156,7 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
 pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pending>> {
     sqlx::query(
         "SELECT o.id, o.chat_id, o.kind, o.text, o.markup, o.reply_to, o.edit_of, o.attempts, o.not_before_ms, \
-         o.lease_until_ms, t.message_id AS target_message_id, t.status AS target_status \
+         o.lease_until_ms, o.file_name, o.payload, t.message_id AS target_message_id, t.status AS target_status \
          FROM outbox o LEFT JOIN outbox t ON t.id = o.edit_of \
          WHERE o.status = 'pending' ORDER BY o.id LIMIT $1",
     )
