@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
 use crate::outbox::{DispatchStats, Dispatcher, Limits};
 use crate::scheduler::{Job, Scheduler};
+use crate::stats::{NoRecords, StatsSource};
 use crate::store::Store;
 use crate::telegram::{self, transport::TelegramTransport};
 
@@ -34,6 +35,8 @@ pub struct AppInner {
     pub clock: Clock,
     pub me: BotIdentity,
     pub dispatch_stats: Arc<DispatchStats>,
+    /// Where statistics read cases and alerts.
+    pub stats: Arc<dyn StatsSource>,
     waker: Arc<Notify>,
     scheduler: Scheduler,
 }
@@ -96,6 +99,17 @@ pub async fn start(
     bot_config: BotConfig,
     clock: Clock,
 ) -> anyhow::Result<Running> {
+    start_with_stats(settings, bot_config, clock, Arc::new(NoRecords)).await
+}
+
+/// [`start`] with the records statistics are computed from (tests pass a
+/// fixed set).
+pub async fn start_with_stats(
+    settings: Settings,
+    bot_config: BotConfig,
+    clock: Clock,
+    stats: Arc<dyn StatsSource>,
+) -> anyhow::Result<Running> {
     let store = Store::open(&settings.database_url).await?;
     let bot = telegram::make_bot(&bot_config);
     let me = bot.get_me().await.map_err(|e| match e {
@@ -120,14 +134,17 @@ pub async fn start(
         clock.clone(),
         Limits::default(),
     );
+    let mut all_jobs = jobs();
+    all_jobs.extend(crate::stats::reports::jobs(&settings));
     let app = App(Arc::new(AppInner {
         store,
         settings,
         clock,
         me,
         dispatch_stats: dispatcher.stats(),
+        stats,
         waker: dispatcher.waker(),
-        scheduler: Scheduler::new(jobs()),
+        scheduler: Scheduler::new(all_jobs),
     }));
     let (stop, rx) = watch::channel(false);
     let dispatcher = tokio::spawn(dispatcher.run(stopped(rx.clone()), SHUTDOWN_GRACE));

@@ -57,7 +57,7 @@ pub fn node_label(names: &Names, code: &NodeCode) -> String {
     }
 }
 
-fn counts_line(l: Locale, c: &Counts) -> String {
+pub fn counts_line(l: Locale, c: &Counts) -> String {
     tr!(
         l,
         "新增 {} · 办结 {} · 未化解 {} · 在办 {} · 超期 {}",

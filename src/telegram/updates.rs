@@ -9,7 +9,7 @@ use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Message, Update, UpdateKind, User};
 
 use super::command::{self, Invocation};
-use super::commands::{addnode, bind, help, roles, staff, start, tree, whoami};
+use super::commands::{addnode, bind, help, roles, staff, start, stats, tree, whoami};
 use super::context::{Ctx, Here, Outcome, Person, UserError};
 use super::membership;
 use crate::app::App;
@@ -215,6 +215,8 @@ async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
         "addnode" => addnode::run(ctx, conn, args).await,
         "grant" => roles::grant(ctx, conn, args).await,
         "revoke" => roles::revoke(ctx, conn, args).await,
+        "stats" => stats::stats(ctx, conn, args).await,
+        "export" => stats::export(ctx, conn, args).await,
         other => Err(UserError::Refused(tr!(
             ctx.locale,
             "没有 /{} 这个命令。发送 /help 查看可用命令。",

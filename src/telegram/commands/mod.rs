@@ -7,5 +7,6 @@ pub mod help;
 pub mod roles;
 pub mod staff;
 pub mod start;
+pub mod stats;
 pub mod tree;
 pub mod whoami;
