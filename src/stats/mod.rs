@@ -10,6 +10,9 @@ pub mod render;
 pub mod reports;
 pub mod source;
 
+#[cfg(test)]
+mod tests;
+
 pub use source::{NoRecords, Records, StatsSource};
 
 use chrono_tz::Tz;

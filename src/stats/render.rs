@@ -45,8 +45,9 @@ pub fn change(before: u32, now: u32) -> String {
     }
 }
 
-fn ratio(r: Ratio) -> String {
-    format!("{}（{}/{}）", percent(r.permille()), int(r.part), int(r.whole))
+fn ratio(l: Locale, r: Ratio) -> String {
+    let (p, a, b) = (percent(r.permille()), int(r.part), int(r.whole));
+    tr!(l, "{p}（{a}/{b}）", "{p} ({a}/{b})")
 }
 
 /// `西区 xq` (escaped).
@@ -87,15 +88,15 @@ pub fn headline(l: Locale, f: &Figures, prev: &Figures) -> String {
         l,
         "矛盾纠纷化解成功率 {}",
         "Dispute mediation success {}",
-        ratio(f.mediation)
+        ratio(l, f.mediation)
     ));
     t.push('\n');
     t.push_str(&tr!(
         l,
         "群众满意率 {} · 回访应答率 {}",
         "Satisfaction {} · follow-ups answered {}",
-        ratio(f.satisfaction),
-        ratio(f.answered)
+        ratio(l, f.satisfaction),
+        ratio(l, f.answered)
     ));
     t.push('\n');
     t.push_str(&tr!(

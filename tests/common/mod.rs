@@ -23,11 +23,15 @@ pub struct TestBot {
     running: Option<Running>,
     /// A superadmin named in the configuration.
     pub root: i64,
+    /// The records statistics read.
+    pub stats: Option<std::sync::Arc<dyn pingan::stats::StatsSource>>,
 }
 
 pub struct Options {
     pub locale: Locale,
     pub db: Option<TestDb>,
+    /// The records statistics read (none by default).
+    pub stats: Option<std::sync::Arc<dyn pingan::stats::StatsSource>>,
 }
 
 impl Default for Options {
@@ -35,6 +39,7 @@ impl Default for Options {
         Options {
             locale: Locale::Zh,
             db: None,
+            stats: None,
         }
     }
 }
@@ -72,6 +77,7 @@ pub async fn spawn_with(opts: Options) -> TestBot {
         settings,
         running: None,
         root,
+        stats: opts.stats,
     };
     bot.start().await;
     bot
@@ -87,10 +93,18 @@ impl TestBot {
 
     pub async fn start(&mut self) {
         assert!(self.running.is_none(), "already running");
-        let running =
-            pingan::app::start(self.settings.clone(), self.bot_config(), self.clock.clone())
-                .await
-                .expect("bot starts");
+        let stats = self
+            .stats
+            .clone()
+            .unwrap_or_else(|| std::sync::Arc::new(pingan::stats::NoRecords));
+        let running = pingan::app::start_with_stats(
+            self.settings.clone(),
+            self.bot_config(),
+            self.clock.clone(),
+            stats,
+        )
+        .await
+        .expect("bot starts");
         self.running = Some(running);
     }
 
