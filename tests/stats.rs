@@ -50,8 +50,12 @@ async fn stats_reproduces_the_reports_figures() {
 #[tokio::test]
 async fn stats_refuses_bad_input_and_outsiders() {
     let (bot, chat) = with_report_month().await;
-    let bad = bot.say(chat, bot.root, "/stats lastyear").await;
-    assert!(bad.text.contains("看不懂「lastyear」") && bad.text.contains("用法：/stats"), "{}", bad.text);
+    let bad = bot.say(chat, bot.root, "/stats 2024-13").await;
+    assert!(bad.text.contains("看不懂「2024-13」") && bad.text.contains("用法：/stats"), "{}", bad.text);
+    let word = bot.say(chat, bot.root, "/stats lastyear").await;
+    assert!(word.text.contains("没有节点 lastyear") && word.text.contains("month"), "{}", word.text);
+    let two = bot.say(chat, bot.root, "/stats month week").await;
+    assert!(two.text.contains("只需一个期间（多了「week」）"), "{}", two.text);
     let backwards = bot.say(chat, bot.root, "/stats 2024-05-10..2024-05-01").await;
     assert!(backwards.text.contains("结束日期早于开始日期"), "{}", backwards.text);
     let nobody = bot.sandbox.add_user("路人", None);
@@ -59,7 +63,7 @@ async fn stats_refuses_bad_input_and_outsiders() {
     let refused = bot.say(chat, nobody, "/stats month xq").await;
     assert!(refused.text.contains("无权"), "{}", refused.text);
     let missing = bot.say(chat, bot.root, "/stats xq.nowhere").await;
-    assert!(missing.text.contains("不存在"), "{}", missing.text);
+    assert!(missing.text.contains("没有节点 xq.nowhere"), "{}", missing.text);
 }
 
 #[tokio::test]

@@ -32,6 +32,9 @@ fn parse(ctx: &Ctx, spec: &'static CommandSpec, args: &str, allow_csv: bool) -> 
                 req.period = Some(p);
                 continue;
             }
+            Ok(_) => {
+                return Err(ctx.usage(spec, tr!(l, "只需一个期间（多了「{}」）。", "Give one period only (“{}” is one too many).", esc(word))));
+            }
             Err(PeriodError::Backwards) => {
                 return Err(ctx.usage(spec, tr!(l, "结束日期早于开始日期。", "The end date is before the start date.")));
             }
@@ -64,7 +67,17 @@ async fn scope(ctx: &Ctx, conn: &mut Conn, spec: &'static CommandSpec, code: Opt
         None => ctx.default_scope(conn, spec).await?,
     };
     ctx.require(Action::View(&code))?;
-    ctx.node(conn, &code).await?;
+    if !nodes::exists(conn, &code).await? {
+        // A mistyped period (`lastmonth`) reads as a node code: say both.
+        return Err(ctx.usage(
+            spec,
+            tr!(
+                ctx.locale,
+                "没有节点 {code}（发送 /tree 查看节点）；期间请写 today、week、xun、month、2024-05 或 2024-05-01..2024-05-10。",
+                "There is no node {code} (send /tree to see the nodes); a period is today, week, xun, month, 2024-05 or 2024-05-01..2024-05-10."
+            ),
+        ));
+    }
     let names = nodes::subtree(conn, &code).await?.into_iter().map(|n| (n.code, n.name)).collect();
     Ok((code, names))
 }
