@@ -39,11 +39,19 @@ async fn stats_reproduces_the_reports_figures() {
         "警情提示 3 条 · 送达率 99.2% · 确认率 80.0%",
         "河门口街道 xq.hmk",
     ] {
-        assert!(reply.text.contains(expected), "{expected} missing from:\n{}", reply.text);
+        assert!(
+            reply.text.contains(expected),
+            "{expected} missing from:\n{}",
+            reply.text
+        );
     }
     // A town's figures cover its subtree only.
     let town = bot.say(chat, bot.root, "/stats xq.qxp 2024-05").await;
-    assert!(town.text.contains("矛盾纠纷化解成功率 95.8%（534/557）"), "{}", town.text);
+    assert!(
+        town.text.contains("矛盾纠纷化解成功率 95.8%（534/557）"),
+        "{}",
+        town.text
+    );
     assert!(!town.text.contains("河门口"), "{}", town.text);
 }
 
@@ -51,19 +59,41 @@ async fn stats_reproduces_the_reports_figures() {
 async fn stats_refuses_bad_input_and_outsiders() {
     let (bot, chat) = with_report_month().await;
     let bad = bot.say(chat, bot.root, "/stats 2024-13").await;
-    assert!(bad.text.contains("看不懂「2024-13」") && bad.text.contains("用法：/stats"), "{}", bad.text);
+    assert!(
+        bad.text.contains("看不懂「2024-13」") && bad.text.contains("用法：/stats"),
+        "{}",
+        bad.text
+    );
     let word = bot.say(chat, bot.root, "/stats lastyear").await;
-    assert!(word.text.contains("没有节点 lastyear") && word.text.contains("month"), "{}", word.text);
+    assert!(
+        word.text.contains("没有节点 lastyear") && word.text.contains("month"),
+        "{}",
+        word.text
+    );
     let two = bot.say(chat, bot.root, "/stats month week").await;
-    assert!(two.text.contains("只需一个期间（多了「week」）"), "{}", two.text);
-    let backwards = bot.say(chat, bot.root, "/stats 2024-05-10..2024-05-01").await;
-    assert!(backwards.text.contains("结束日期早于开始日期"), "{}", backwards.text);
+    assert!(
+        two.text.contains("只需一个期间（多了「week」）"),
+        "{}",
+        two.text
+    );
+    let backwards = bot
+        .say(chat, bot.root, "/stats 2024-05-10..2024-05-01")
+        .await;
+    assert!(
+        backwards.text.contains("结束日期早于开始日期"),
+        "{}",
+        backwards.text
+    );
     let nobody = bot.sandbox.add_user("路人", None);
     bot.sandbox.join(chat, nobody);
     let refused = bot.say(chat, nobody, "/stats month xq").await;
     assert!(refused.text.contains("无权"), "{}", refused.text);
     let missing = bot.say(chat, bot.root, "/stats xq.nowhere").await;
-    assert!(missing.text.contains("没有节点 xq.nowhere"), "{}", missing.text);
+    assert!(
+        missing.text.contains("没有节点 xq.nowhere"),
+        "{}",
+        missing.text
+    );
 }
 
 #[tokio::test]
@@ -72,17 +102,41 @@ async fn export_sends_a_workbook_and_a_csv() {
     let id = bot.sandbox.send_text(chat, bot.root, "/export 2024-05");
     let doc = bot
         .sandbox
-        .wait_message("the workbook", |m| m.chat_id == chat && m.reply_to == Some(id) && matches!(m.kind, SentKind::Document { .. }))
+        .wait_message("the workbook", |m| {
+            m.chat_id == chat
+                && m.reply_to == Some(id)
+                && matches!(m.kind, SentKind::Document { .. })
+        })
         .await;
-    assert_eq!(doc.kind, SentKind::Document { file_name: "pingan-xq-2024-05-01_2024-05-31.xlsx".into() });
+    assert_eq!(
+        doc.kind,
+        SentKind::Document {
+            file_name: "pingan-xq-2024-05-01_2024-05-31.xlsx".into()
+        }
+    );
     assert!(doc.file_size.unwrap() > 10_000, "{:?}", doc.file_size);
-    assert!(doc.text.contains("共 1,587 件") || doc.text.contains("共 1587 件"), "{}", doc.text);
-    let id = bot.sandbox.send_text(chat, bot.root, "/export csv xq.hmk 2024-05");
+    assert!(
+        doc.text.contains("共 1,587 件") || doc.text.contains("共 1587 件"),
+        "{}",
+        doc.text
+    );
+    let id = bot
+        .sandbox
+        .send_text(chat, bot.root, "/export csv xq.hmk 2024-05");
     let csv = bot
         .sandbox
-        .wait_message("the csv", |m| m.chat_id == chat && m.reply_to == Some(id) && matches!(m.kind, SentKind::Document { .. }))
+        .wait_message("the csv", |m| {
+            m.chat_id == chat
+                && m.reply_to == Some(id)
+                && matches!(m.kind, SentKind::Document { .. })
+        })
         .await;
-    assert_eq!(csv.kind, SentKind::Document { file_name: "pingan-xq.hmk-2024-05-01_2024-05-31.csv".into() });
+    assert_eq!(
+        csv.kind,
+        SentKind::Document {
+            file_name: "pingan-xq.hmk-2024-05-01_2024-05-31.csv".into()
+        }
+    );
 }
 
 /// Moves the domain clock to `t`.
@@ -91,7 +145,11 @@ fn to(bot: &TestBot, t: i64) {
 }
 
 fn bot_messages(bot: &TestBot, chat: i64, needle: &str) -> usize {
-    bot.sandbox.messages(chat).iter().filter(|m| m.text.contains(needle)).count()
+    bot.sandbox
+        .messages(chat)
+        .iter()
+        .filter(|m| m.text.contains(needle))
+        .count()
 }
 
 #[tokio::test]
@@ -107,14 +165,28 @@ async fn monthly_report_is_sent_once_with_chart_and_workbook() {
     bot.app().tick().await;
     bot.sandbox
         .wait_until("the monthly report, chart and workbook", |s| {
-            s.messages(chat).iter().filter(|m| m.text.contains("月结")).count() == 3
+            s.messages(chat)
+                .iter()
+                .filter(|m| m.text.contains("月结"))
+                .count()
+                == 3
         })
         .await;
     let msgs = bot.sandbox.messages(chat);
-    let photo = msgs.iter().find(|m| m.kind == SentKind::Photo).expect("a chart");
+    let photo = msgs
+        .iter()
+        .find(|m| m.kind == SentKind::Photo)
+        .expect("a chart");
     assert!(photo.file_size.unwrap() > 5_000);
-    assert!(msgs.iter().any(|m| m.kind == SentKind::Document { file_name: "pingan-xq-2026-11.xlsx".into() }));
-    assert_eq!(bot_messages(&bot, chat, "旬判"), 1, "the 旬 report also falls on the 1st");
+    assert!(msgs.iter().any(|m| m.kind
+        == SentKind::Document {
+            file_name: "pingan-xq-2026-11.xlsx".into()
+        }));
+    assert_eq!(
+        bot_messages(&bot, chat, "旬判"),
+        1,
+        "the 旬 report also falls on the 1st"
+    );
     assert!(!msgs.iter().any(|m| m.text.contains("补发")));
     // Restart and tick again: the slot is taken, nothing is sent twice.
     bot.restart().await;
@@ -135,11 +207,22 @@ async fn a_missed_daily_report_is_sent_late_once_or_skipped() {
     bot.start().await;
     bot.app().tick().await;
     bot.sandbox
-        .wait_until("the late daily report", |s| s.messages(chat).iter().any(|m| m.text.contains("日报")))
+        .wait_until("the late daily report", |s| {
+            s.messages(chat).iter().any(|m| m.text.contains("日报"))
+        })
         .await;
-    let daily: Vec<_> = bot.sandbox.messages(chat).into_iter().filter(|m| m.text.contains("日报")).collect();
+    let daily: Vec<_> = bot
+        .sandbox
+        .messages(chat)
+        .into_iter()
+        .filter(|m| m.text.contains("日报"))
+        .collect();
     assert_eq!(daily.len(), 1);
-    assert!(daily[0].text.contains("补发，原定 2026-11-27 18:00"), "{}", daily[0].text);
+    assert!(
+        daily[0].text.contains("补发，原定 2026-11-27 18:00"),
+        "{}",
+        daily[0].text
+    );
     bot.app().tick().await;
     // Down from before the next slot until well past the catch-up window: skipped.
     bot.stop().await;
@@ -149,6 +232,12 @@ async fn a_missed_daily_report_is_sent_late_once_or_skipped() {
     bot.settle().await;
     assert_eq!(bot_messages(&bot, chat, "日报"), 1);
     let mut c = bot.app().store.conn().await.unwrap();
-    let last = pingan::scheduler::last_slot(&mut c, "report_daily").await.unwrap();
-    assert_eq!(last, Some(local(2026, 11, 28, 18, 0)), "the skipped slot is recorded");
+    let last = pingan::scheduler::last_slot(&mut c, "report_daily")
+        .await
+        .unwrap();
+    assert_eq!(
+        last,
+        Some(local(2026, 11, 28, 18, 0)),
+        "the skipped slot is recorded"
+    );
 }

@@ -16,7 +16,10 @@ use pingan::stats::{fixture, gather, render};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let tz = chrono_tz::Asia::Shanghai;
-    let start = tz.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap().timestamp();
+    let start = tz
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp();
     let built = Instant::now();
     let records = fixture::year(start, 366, 36_000, 6, 7);
     let (_, names) = fixture::district();
@@ -49,6 +52,13 @@ async fn main() -> anyhow::Result<()> {
         times.len(),
         len
     );
-    println!("target: < 200 ms per report — {}", if times[times.len() - 1] < 200.0 { "met" } else { "NOT met" });
+    println!(
+        "target: < 200 ms per report — {}",
+        if times[times.len() - 1] < 200.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
     Ok(())
 }

@@ -239,14 +239,22 @@ mod tests {
     #[test]
     fn the_third_xun_runs_to_the_month_end() {
         let feb = Period::of_date(PeriodKind::Xun, SH, date(2024, 2, 29));
-        assert_eq!((feb.first, feb.last), (date(2024, 2, 21), date(2024, 2, 29)));
+        assert_eq!(
+            (feb.first, feb.last),
+            (date(2024, 2, 21), date(2024, 2, 29))
+        );
         let feb23 = Period::of_date(PeriodKind::Xun, SH, date(2023, 2, 21));
         assert_eq!(feb23.last, date(2023, 2, 28));
         let jan = Period::of_date(PeriodKind::Xun, SH, date(2024, 1, 31));
-        assert_eq!((jan.first, jan.last), (date(2024, 1, 21), date(2024, 1, 31)));
+        assert_eq!(
+            (jan.first, jan.last),
+            (date(2024, 1, 21), date(2024, 1, 31))
+        );
         assert_eq!(jan.next(SH).first, date(2024, 2, 1));
         assert_eq!(
-            Period::of_date(PeriodKind::Xun, SH, date(2024, 3, 1)).previous(SH).first,
+            Period::of_date(PeriodKind::Xun, SH, date(2024, 3, 1))
+                .previous(SH)
+                .first,
             date(2024, 2, 21)
         );
     }
@@ -254,7 +262,10 @@ mod tests {
     #[test]
     fn month_ends_and_year_turn() {
         let dec = Period::parse("2023-12", SH, 0).unwrap();
-        assert_eq!((dec.first, dec.last), (date(2023, 12, 1), date(2023, 12, 31)));
+        assert_eq!(
+            (dec.first, dec.last),
+            (date(2023, 12, 1), date(2023, 12, 31))
+        );
         assert_eq!(dec.end, at(2024, 1, 1, 0, 0));
         assert_eq!(dec.next(SH).first, date(2024, 1, 1));
         let mar = Period::parse("2024-03", SH, 0).unwrap();
@@ -265,15 +276,33 @@ mod tests {
     fn words_and_spans() {
         let now = at(2024, 5, 15, 10, 0); // a Wednesday
         let week = Period::parse("week", SH, now).unwrap();
-        assert_eq!((week.first, week.last), (date(2024, 5, 13), date(2024, 5, 19)));
-        assert_eq!(Period::parse("today", SH, now).unwrap().first, date(2024, 5, 15));
-        assert_eq!(Period::parse("xun", SH, now).unwrap().first, date(2024, 5, 11));
-        assert_eq!(Period::parse("MONTH", SH, now).unwrap().last, date(2024, 5, 31));
+        assert_eq!(
+            (week.first, week.last),
+            (date(2024, 5, 13), date(2024, 5, 19))
+        );
+        assert_eq!(
+            Period::parse("today", SH, now).unwrap().first,
+            date(2024, 5, 15)
+        );
+        assert_eq!(
+            Period::parse("xun", SH, now).unwrap().first,
+            date(2024, 5, 11)
+        );
+        assert_eq!(
+            Period::parse("MONTH", SH, now).unwrap().last,
+            date(2024, 5, 31)
+        );
         let span = Period::parse("2024-05-01..2024-05-07", SH, now).unwrap();
         assert_eq!(span.end - span.start, 7 * 86_400);
         let before = span.previous(SH);
-        assert_eq!((before.first, before.last), (date(2024, 4, 24), date(2024, 4, 30)));
-        assert_eq!(Period::parse("2024-05-07..2024-05-01", SH, now), Err(PeriodError::Backwards));
+        assert_eq!(
+            (before.first, before.last),
+            (date(2024, 4, 24), date(2024, 4, 30))
+        );
+        assert_eq!(
+            Period::parse("2024-05-07..2024-05-01", SH, now),
+            Err(PeriodError::Backwards)
+        );
         assert!(Period::parse("2020-01-01..2024-01-01", SH, now).is_err());
         assert!(Period::parse("yesterday", SH, now).is_err());
         assert!(Period::parse("2024-13", SH, now).is_err());
@@ -283,9 +312,18 @@ mod tests {
     #[test]
     fn utc_and_local_days_differ() {
         // 2024-05-10 20:00 UTC is already the 11th in Shanghai.
-        let t = chrono::Utc.with_ymd_and_hms(2024, 5, 10, 20, 0, 0).unwrap().timestamp();
-        assert_eq!(Period::containing(PeriodKind::Day, SH, t).first, date(2024, 5, 11));
-        assert_eq!(Period::containing(PeriodKind::Xun, SH, t).first, date(2024, 5, 11));
+        let t = chrono::Utc
+            .with_ymd_and_hms(2024, 5, 10, 20, 0, 0)
+            .unwrap()
+            .timestamp();
+        assert_eq!(
+            Period::containing(PeriodKind::Day, SH, t).first,
+            date(2024, 5, 11)
+        );
+        assert_eq!(
+            Period::containing(PeriodKind::Xun, SH, t).first,
+            date(2024, 5, 11)
+        );
     }
 
     fn kind() -> impl Strategy<Value = PeriodKind> {

@@ -48,7 +48,10 @@ impl CronSchedule {
         let six = match fields.len() {
             5 => {
                 let dow = renumber_weekdays(fields[4])?;
-                format!("0 {} {} {} {} {dow}", fields[0], fields[1], fields[2], fields[3])
+                format!(
+                    "0 {} {} {} {} {dow}",
+                    fields[0], fields[1], fields[2], fields[3]
+                )
             }
             6 | 7 => fields.join(" "),
             n => {
@@ -112,7 +115,9 @@ fn renumber_weekdays(field: &str) -> Result<String, String> {
     let one = |n: &str| -> Result<u32, String> {
         match n.parse::<u32>() {
             Ok(v) if v <= 7 => Ok(v % 7 + 1),
-            _ => Err(format!("`{n}` is not a weekday (0–7 or a name such as Mon)")),
+            _ => Err(format!(
+                "`{n}` is not a weekday (0–7 or a name such as Mon)"
+            )),
         }
     };
     let numeric = |s: &str| s.chars().all(|c| c.is_ascii_digit());
@@ -178,7 +183,10 @@ mod tests {
         let next = local(monday.next_after(SH, t).unwrap());
         assert_eq!(next.weekday(), chrono::Weekday::Mon);
         let sunday = CronSchedule::parse("0 9 * * 0").unwrap();
-        assert_eq!(local(sunday.next_after(SH, t).unwrap()).weekday(), chrono::Weekday::Sun);
+        assert_eq!(
+            local(sunday.next_after(SH, t).unwrap()).weekday(),
+            chrono::Weekday::Sun
+        );
         let weekend = CronSchedule::parse("0 9 * * 6-7").unwrap();
         let days: Vec<_> = (0..4)
             .scan(t, |s, _| {
@@ -186,12 +194,28 @@ mod tests {
                 Some(local(*s).weekday())
             })
             .collect();
-        assert_eq!(days, [chrono::Weekday::Sat, chrono::Weekday::Sun, chrono::Weekday::Sat, chrono::Weekday::Sun]);
+        assert_eq!(
+            days,
+            [
+                chrono::Weekday::Sat,
+                chrono::Weekday::Sun,
+                chrono::Weekday::Sat,
+                chrono::Weekday::Sun
+            ]
+        );
     }
 
     #[test]
     fn rejects_bad_expressions() {
-        for bad in ["", "* * *", "61 * * * *", "0 0 25 * * *", "0 9 * * 8", "x y z a b", "0 0 9 31 2 *"] {
+        for bad in [
+            "",
+            "* * *",
+            "61 * * * *",
+            "0 0 25 * * *",
+            "0 9 * * 8",
+            "x y z a b",
+            "0 0 9 31 2 *",
+        ] {
             assert!(CronSchedule::parse(bad).is_err(), "{bad}");
         }
     }
@@ -213,13 +237,45 @@ mod tests {
         let daily = CronSchedule::parse("0 0 18 * * *").unwrap();
         let window = 6 * 3600;
         let slot = at(2024, 5, 10, 18, 0);
-        assert_eq!(daily.due(SH, None, at(2024, 5, 10, 17, 59), window), Due::Skip { slot: at(2024, 5, 9, 18, 0) });
-        assert_eq!(daily.due(SH, Some(at(2024, 5, 9, 18, 0)), at(2024, 5, 10, 17, 59), window), Due::Nothing);
-        assert_eq!(daily.due(SH, Some(at(2024, 5, 9, 18, 0)), slot, window), Due::Run { slot, late: false });
+        assert_eq!(
+            daily.due(SH, None, at(2024, 5, 10, 17, 59), window),
+            Due::Skip {
+                slot: at(2024, 5, 9, 18, 0)
+            }
+        );
+        assert_eq!(
+            daily.due(
+                SH,
+                Some(at(2024, 5, 9, 18, 0)),
+                at(2024, 5, 10, 17, 59),
+                window
+            ),
+            Due::Nothing
+        );
+        assert_eq!(
+            daily.due(SH, Some(at(2024, 5, 9, 18, 0)), slot, window),
+            Due::Run { slot, late: false }
+        );
         assert_eq!(daily.due(SH, Some(slot), slot + 60, window), Due::Nothing);
         // Down until 20:00: sent once, marked late.
-        assert_eq!(daily.due(SH, Some(at(2024, 5, 9, 18, 0)), at(2024, 5, 10, 20, 0), window), Due::Run { slot, late: true });
+        assert_eq!(
+            daily.due(
+                SH,
+                Some(at(2024, 5, 9, 18, 0)),
+                at(2024, 5, 10, 20, 0),
+                window
+            ),
+            Due::Run { slot, late: true }
+        );
         // Down until after midnight plus the window: skipped.
-        assert_eq!(daily.due(SH, Some(at(2024, 5, 9, 18, 0)), at(2024, 5, 11, 1, 0), window), Due::Skip { slot });
+        assert_eq!(
+            daily.due(
+                SH,
+                Some(at(2024, 5, 9, 18, 0)),
+                at(2024, 5, 11, 1, 0),
+                window
+            ),
+            Due::Skip { slot }
+        );
     }
 }

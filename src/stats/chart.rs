@@ -59,7 +59,12 @@ pub fn monthly_png(l: Locale, f: &Figures, names: &Names) -> anyhow::Result<Vec<
         let nodes: Vec<(String, Counts)> = f
             .by_child
             .iter()
-            .map(|(code, n)| (names.get(code).cloned().unwrap_or_else(|| code.to_string()), *n))
+            .map(|(code, n)| {
+                (
+                    names.get(code).cloned().unwrap_or_else(|| code.to_string()),
+                    *n,
+                )
+            })
             .collect();
         bars(l, &bottom, &tr!(l, "按下级节点", "By node"), &nodes)?;
         root.present().map_err(draw_err)?;
@@ -108,7 +113,10 @@ fn bars(
     let orange = RGBColor(230, 126, 34);
     let resolved = rows.iter().enumerate().map(|(i, (_, c))| {
         let mut r = Rectangle::new(
-            [(0, SegmentValue::Exact(i)), (c.resolved, SegmentValue::Exact(i + 1))],
+            [
+                (0, SegmentValue::Exact(i)),
+                (c.resolved, SegmentValue::Exact(i + 1)),
+            ],
             green.filled(),
         );
         r.set_margin(6, 6, 0, 0);

@@ -23,14 +23,43 @@ pub fn local_time(tz: Tz, at: Option<i64>) -> String {
 fn headers(l: Locale) -> [&'static str; 17] {
     if l.is_en() {
         [
-            "case", "grid", "node", "category", "tier", "status", "opened", "resolved", "failed",
-            "closed", "deadline", "supervised", "rating", "follow-up asked", "handler", "reporter",
+            "case",
+            "grid",
+            "node",
+            "category",
+            "tier",
+            "status",
+            "opened",
+            "resolved",
+            "failed",
+            "closed",
+            "deadline",
+            "supervised",
+            "rating",
+            "follow-up asked",
+            "handler",
+            "reporter",
             "text",
         ]
     } else {
         [
-            "编号", "网格", "当前节点", "类别", "层级", "状态", "受理时间", "办结时间", "未化解时间",
-            "关闭时间", "期限", "挂牌督办", "评价", "已回访", "经办人", "反映人", "内容",
+            "编号",
+            "网格",
+            "当前节点",
+            "类别",
+            "层级",
+            "状态",
+            "受理时间",
+            "办结时间",
+            "未化解时间",
+            "关闭时间",
+            "期限",
+            "挂牌督办",
+            "评价",
+            "已回访",
+            "经办人",
+            "反映人",
+            "内容",
         ]
     }
 }
@@ -48,9 +77,24 @@ pub fn case_row(l: Locale, tz: Tz, c: &CaseRecord) -> Vec<String> {
         format!("#{}", c.id),
         c.grid_code.to_string(),
         c.node_code.to_string(),
-        (if en { c.category.name_en() } else { c.category.name_zh() }).into(),
-        (if en { c.tier.name_en() } else { c.tier.name_zh() }).into(),
-        (if en { c.status.name_en() } else { c.status.name_zh() }).into(),
+        (if en {
+            c.category.name_en()
+        } else {
+            c.category.name_zh()
+        })
+        .into(),
+        (if en {
+            c.tier.name_en()
+        } else {
+            c.tier.name_zh()
+        })
+        .into(),
+        (if en {
+            c.status.name_en()
+        } else {
+            c.status.name_zh()
+        })
+        .into(),
         local_time(tz, Some(c.opened_at)),
         local_time(tz, c.resolved_at),
         local_time(tz, c.failed_at),
@@ -71,7 +115,12 @@ pub fn case_row(l: Locale, tz: Tz, c: &CaseRecord) -> Vec<String> {
     ]
 }
 
-fn write_row(ws: &mut Worksheet, row: u32, cells: &[String], bold: Option<&Format>) -> Result<(), XlsxError> {
+fn write_row(
+    ws: &mut Worksheet,
+    row: u32,
+    cells: &[String],
+    bold: Option<&Format>,
+) -> Result<(), XlsxError> {
     for (col, cell) in cells.iter().enumerate() {
         match bold {
             Some(f) => ws.write_string_with_format(row, col as u16, cell, f)?,
@@ -123,23 +172,56 @@ pub fn xlsx(
     {
         let ws = wb.add_worksheet().set_name("summary")?;
         let head = if en {
-            ["node", "name", "new", "resolved", "failed", "open", "overdue", "mediation %"]
+            [
+                "node",
+                "name",
+                "new",
+                "resolved",
+                "failed",
+                "open",
+                "overdue",
+                "mediation %",
+            ]
         } else {
-            ["节点", "名称", "新增", "办结", "未化解", "在办", "超期", "化解成功率%"]
+            [
+                "节点",
+                "名称",
+                "新增",
+                "办结",
+                "未化解",
+                "在办",
+                "超期",
+                "化解成功率%",
+            ]
         };
         write_row(ws, 0, &head.map(String::from), Some(&bold))?;
         let total_label = if en { "total" } else { "合计" };
         let mut rows: Vec<_> = f
             .by_child
             .iter()
-            .map(|(code, c)| (code.to_string(), names.get(code).cloned().unwrap_or_default(), *c, f.mediation_by_child.get(code).copied().unwrap_or_default()))
+            .map(|(code, c)| {
+                (
+                    code.to_string(),
+                    names.get(code).cloned().unwrap_or_default(),
+                    *c,
+                    f.mediation_by_child.get(code).copied().unwrap_or_default(),
+                )
+            })
             .collect();
-        rows.push((f.root.to_string(), total_label.to_string(), f.total, f.mediation));
+        rows.push((
+            f.root.to_string(),
+            total_label.to_string(),
+            f.total,
+            f.mediation,
+        ));
         for (i, (code, name, c, m)) in rows.iter().enumerate() {
             let row = i as u32 + 1;
             ws.write_string(row, 0, code)?;
             ws.write_string(row, 1, name)?;
-            for (col, v) in [c.opened, c.resolved, c.failed, c.open, c.overdue].into_iter().enumerate() {
+            for (col, v) in [c.opened, c.resolved, c.failed, c.open, c.overdue]
+                .into_iter()
+                .enumerate()
+            {
                 ws.write_number(row, col as u16 + 2, f64::from(v))?;
             }
             if let Some(p) = m.permille() {

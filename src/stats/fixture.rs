@@ -19,7 +19,13 @@ pub fn district() -> (Vec<NodeCode>, Names) {
     let mut grids = Vec::new();
     names.insert(code("xq".into()), "西区".into());
     let towns = ["hmk", "qxp", "ggs", "yjw", "sbc"];
-    let town_names = ["河门口街道", "清香坪街道", "格里坪镇", "玉泉街道", "苏铁街道"];
+    let town_names = [
+        "河门口街道",
+        "清香坪街道",
+        "格里坪镇",
+        "玉泉街道",
+        "苏铁街道",
+    ];
     for (t, tn) in towns.iter().zip(town_names) {
         names.insert(code(format!("xq.{t}")), tn.into());
         for c in 1..=4 {
@@ -88,7 +94,10 @@ pub fn year(start: i64, days: i64, cases: usize, events_per_case: usize, seed: u
             reporter: if rng.random_range(0..5) == 0 {
                 Reporter::Anonymous
             } else {
-                Reporter::Known { id: 500_000 + id, name: format!("居民{id}") }
+                Reporter::Known {
+                    id: 500_000 + id,
+                    name: format!("居民{id}"),
+                }
             },
             summary: format!("第{id}号事项：楼道堆放杂物"),
         });
@@ -128,7 +137,11 @@ pub fn year(start: i64, days: i64, cases: usize, events_per_case: usize, seed: u
 pub fn report_month() -> Records {
     use chrono::TimeZone;
     let sh = chrono_tz::Asia::Shanghai;
-    let at = |m: u32, d: u32, h: u32| sh.with_ymd_and_hms(2024, m, d, h, 0, 0).unwrap().timestamp();
+    let at = |m: u32, d: u32, h: u32| {
+        sh.with_ymd_and_hms(2024, m, d, h, 0, 0)
+            .unwrap()
+            .timestamp()
+    };
     let code = |s: &str| NodeCode::parse(s).expect("valid code");
     let mut out = Records::default();
     let mut next_id = 0;
@@ -153,7 +166,10 @@ pub fn report_month() -> Records {
             reporter: if next_id % 2 == 0 {
                 Reporter::Anonymous
             } else {
-                Reporter::Known { id: 900_000 + next_id, name: format!("居民{next_id}") }
+                Reporter::Known {
+                    id: 900_000 + next_id,
+                    name: format!("居民{next_id}"),
+                }
             },
             summary: format!("=楼道纠纷 {next_id}"),
         }

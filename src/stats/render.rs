@@ -17,7 +17,7 @@ pub fn int(n: u32) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -136,7 +136,11 @@ pub fn stats_text(l: Locale, f: &Figures, prev: &Figures, names: &Names) -> Stri
     ));
     for (cat, c) in &f.by_category {
         let before = prev.by_category.get(cat).map_or(0, |p| p.opened);
-        let name = if l.is_en() { cat.name_en() } else { cat.name_zh() };
+        let name = if l.is_en() {
+            cat.name_en()
+        } else {
+            cat.name_zh()
+        };
         t.push_str(&format!(
             "\n{name} {}/{}/{}/{} · {}",
             int(c.opened),
@@ -148,7 +152,11 @@ pub fn stats_text(l: Locale, f: &Figures, prev: &Figures, names: &Names) -> Stri
     }
     t.push_str(&tr!(l, "\n\n<b>按层级</b>", "\n\n<b>By tier</b>"));
     for (tier, c) in &f.by_tier {
-        let name = if l.is_en() { tier.name_en() } else { tier.name_zh() };
+        let name = if l.is_en() {
+            tier.name_en()
+        } else {
+            tier.name_zh()
+        };
         t.push_str(&format!(
             "\n{name} {}/{}/{}/{}",
             int(c.opened),

@@ -105,12 +105,20 @@ impl Job for ReportJob {
                 let mut conn = app.store.conn().await?;
                 last_slot(&mut conn, self.name()).await?
             };
-            match self.schedule.due(tz, last, now, app.settings.report_catch_up_secs) {
+            match self
+                .schedule
+                .due(tz, last, now, app.settings.report_catch_up_secs)
+            {
                 Due::Nothing => Ok(()),
                 Due::Skip { slot } => {
                     let mut tx = app.store.begin().await?;
                     if claim_slot(&mut tx, self.name(), slot, now).await? {
-                        tracing::warn!(job = self.name(), slot, now, "report slot too old, skipped");
+                        tracing::warn!(
+                            job = self.name(),
+                            slot,
+                            now,
+                            "report slot too old, skipped"
+                        );
                     }
                     tx.commit().await?;
                     Ok(())
@@ -120,7 +128,13 @@ impl Job for ReportJob {
                     let mut tx = app.store.begin().await?;
                     if claim_slot(&mut tx, self.name(), slot, now).await? {
                         outbox::queue(&mut tx, &msgs, now).await?;
-                        tracing::info!(job = self.name(), slot, late, groups = msgs.len(), "report queued");
+                        tracing::info!(
+                            job = self.name(),
+                            slot,
+                            late,
+                            groups = msgs.len(),
+                            "report queued"
+                        );
                     }
                     tx.commit().await?;
                     Ok(())
@@ -132,7 +146,13 @@ impl Job for ReportJob {
 
 impl ReportJob {
     /// Every message of this slot, for every receiving group.
-    async fn compose(&self, app: &App, slot: i64, late: bool, now: i64) -> anyhow::Result<Vec<Outgoing>> {
+    async fn compose(
+        &self,
+        app: &App,
+        slot: i64,
+        late: bool,
+        now: i64,
+    ) -> anyhow::Result<Vec<Outgoing>> {
         let mut conn = app.store.conn().await?;
         let mut msgs = Vec::new();
         for root in nodes::roots(&mut conn).await? {
@@ -184,7 +204,10 @@ impl ReportJob {
         let mut out = Vec::new();
         match self.kind {
             ReportKind::Daily => {
-                out.push(Outgoing::text(chat, format!("{head}\n{}", daily(l, &report.figures, names))));
+                out.push(Outgoing::text(
+                    chat,
+                    format!("{head}\n{}", daily(l, &report.figures, names)),
+                ));
             }
             ReportKind::Weekly => {
                 let live = app.stats.cases(code, slot, slot + 1).await?;
@@ -199,10 +222,20 @@ impl ReportJob {
         if self.kind == ReportKind::Monthly {
             let png = chart::monthly_png(l, &report.figures, names)?;
             let stamp = period.first.format("%Y-%m");
-            out.push(Outgoing::photo(chat, format!("pingan-{code}-{stamp}.png"), png, head.clone()));
+            out.push(Outgoing::photo(
+                chat,
+                format!("pingan-{code}-{stamp}.png"),
+                png,
+                head.clone(),
+            ));
             let events = app.stats.events(code, period.start, period.end).await?;
             let book = export::xlsx(l, tz, &report.cases, &events, &report.figures, names)?;
-            out.push(Outgoing::document(chat, format!("pingan-{code}-{stamp}.xlsx"), book, head));
+            out.push(Outgoing::document(
+                chat,
+                format!("pingan-{code}-{stamp}.xlsx"),
+                book,
+                head,
+            ));
         }
         Ok(out)
     }
@@ -212,7 +245,11 @@ impl ReportJob {
 pub fn daily(l: Locale, f: &Figures, names: &Names) -> String {
     let mut t = format!("{}\n{}", f.period.label(), counts_line(l, &f.total));
     for (code, c) in &f.by_child {
-        t.push_str(&format!("\n{}：{}", node_label(names, code), counts_line(l, c)));
+        t.push_str(&format!(
+            "\n{}：{}",
+            node_label(names, code),
+            counts_line(l, c)
+        ));
     }
     t
 }
@@ -244,11 +281,25 @@ pub fn weekly(
     );
     let by_code: BTreeMap<_, _> = names.iter().collect();
     for c in open.iter().take(WEEKLY_LIST_MAX) {
-        let cat = if l.is_en() { c.category.name_en() } else { c.category.name_zh() };
-        let grid = by_code.get(&c.grid_code).map(|n| esc(n)).unwrap_or_else(|| c.grid_code.to_string());
-        let handler = c.handler.as_ref().map(|h| esc(&h.1)).unwrap_or_else(|| tr!(l, "未指派", "unassigned"));
+        let cat = if l.is_en() {
+            c.category.name_en()
+        } else {
+            c.category.name_zh()
+        };
+        let grid = by_code
+            .get(&c.grid_code)
+            .map(|n| esc(n))
+            .unwrap_or_else(|| c.grid_code.to_string());
+        let handler = c
+            .handler
+            .as_ref()
+            .map(|h| esc(&h.1))
+            .unwrap_or_else(|| tr!(l, "未指派", "unassigned"));
         let opened = local_date(tz, c.opened_at).format("%m-%d");
-        t.push_str(&format!("\n#{} {cat} · {grid} · {opened} · {handler}", c.id));
+        t.push_str(&format!(
+            "\n#{} {cat} · {grid} · {opened} · {handler}",
+            c.id
+        ));
         if c.supervised {
             t.push_str(&tr!(l, " · 督办", " · supervised"));
         }
@@ -257,7 +308,12 @@ pub fn weekly(
         }
     }
     if open.len() > WEEKLY_LIST_MAX {
-        t.push_str(&tr!(l, "\n……另有 {} 件", "\n… and {} more", open.len() - WEEKLY_LIST_MAX));
+        t.push_str(&tr!(
+            l,
+            "\n……另有 {} 件",
+            "\n… and {} more",
+            open.len() - WEEKLY_LIST_MAX
+        ));
     }
     t
 }

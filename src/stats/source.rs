@@ -16,11 +16,26 @@ pub type SourceFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + 
 pub trait StatsSource: Send + Sync {
     /// Cases reported in the subtree, opened before `to` and not ended
     /// before `from` (their open/overdue state matters), or touched in between.
-    fn cases<'a>(&'a self, root: &'a NodeCode, from: i64, to: i64) -> SourceFuture<'a, Vec<CaseRecord>>;
+    fn cases<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<CaseRecord>>;
     /// Events in `[from, to)` of cases reported in the subtree.
-    fn events<'a>(&'a self, root: &'a NodeCode, from: i64, to: i64) -> SourceFuture<'a, Vec<EventRecord>>;
+    fn events<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<EventRecord>>;
     /// Alerts issued in `[from, to)` for nodes in the subtree.
-    fn alerts<'a>(&'a self, root: &'a NodeCode, from: i64, to: i64) -> SourceFuture<'a, Vec<AlertRecord>>;
+    fn alerts<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<AlertRecord>>;
 }
 
 /// No cases and no alerts: what the bot knows before the case and alert
@@ -64,11 +79,21 @@ impl Records {
 }
 
 impl StatsSource for Records {
-    fn cases<'a>(&'a self, root: &'a NodeCode, from: i64, to: i64) -> SourceFuture<'a, Vec<CaseRecord>> {
+    fn cases<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<CaseRecord>> {
         Box::pin(async move { Ok(self.cases_in(root, from, to)) })
     }
 
-    fn events<'a>(&'a self, root: &'a NodeCode, from: i64, to: i64) -> SourceFuture<'a, Vec<EventRecord>> {
+    fn events<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<EventRecord>> {
         Box::pin(async move {
             let ids: std::collections::HashSet<i64> = self
                 .cases
@@ -85,7 +110,12 @@ impl StatsSource for Records {
         })
     }
 
-    fn alerts<'a>(&'a self, root: &'a NodeCode, from: i64, to: i64) -> SourceFuture<'a, Vec<AlertRecord>> {
+    fn alerts<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<AlertRecord>> {
         Box::pin(async move {
             Ok(self
                 .alerts

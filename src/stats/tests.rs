@@ -28,13 +28,17 @@ fn names() -> Names {
 }
 
 fn june_5() -> i64 {
-    SH.with_ymd_and_hms(2024, 6, 5, 9, 0, 0).unwrap().timestamp()
+    SH.with_ymd_and_hms(2024, 6, 5, 9, 0, 0)
+        .unwrap()
+        .timestamp()
 }
 
 async fn may(l: Locale) -> (super::Report, String) {
     let records = report_month();
     let period = Period::parse("2024-05", SH, 0).unwrap();
-    let report = gather(&records, &code("xq"), period, SH, june_5()).await.unwrap();
+    let report = gather(&records, &code("xq"), period, SH, june_5())
+        .await
+        .unwrap();
     let text = stats_text(l, &report.figures, &report.previous, &names());
     (report, text)
 }
@@ -116,7 +120,10 @@ async fn chart_is_a_png_of_the_expected_size() {
     let info = reader.next_frame(&mut buf).unwrap();
     assert_eq!((info.width, info.height), (chart::WIDTH, chart::HEIGHT));
     // Something was drawn: not every pixel is the white background.
-    let non_white = buf[..info.buffer_size()].chunks(3).filter(|p| p != &[255, 255, 255]).count();
+    let non_white = buf[..info.buffer_size()]
+        .chunks(3)
+        .filter(|p| p != &[255, 255, 255])
+        .count();
     assert!(non_white > 10_000, "{non_white} drawn pixels");
 }
 
@@ -126,8 +133,18 @@ async fn workbook_reads_back_cell_by_cell() {
     let (report, _) = may(Locale::Zh).await;
     let records = report_month();
     let period = Period::parse("2024-05", SH, 0).unwrap();
-    let cases: Vec<_> = report.cases.iter().filter(|c| c.opened_at >= period.start).cloned().collect();
-    let events: Vec<_> = records.events.iter().filter(|e| period.contains(e.at)).cloned().collect();
+    let cases: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| c.opened_at >= period.start)
+        .cloned()
+        .collect();
+    let events: Vec<_> = records
+        .events
+        .iter()
+        .filter(|e| period.contains(e.at))
+        .cloned()
+        .collect();
     let bytes = export::xlsx(Locale::Zh, SH, &cases, &events, &report.figures, &names()).unwrap();
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(book.sheet_names(), vec!["cases", "events", "summary"]);
@@ -138,9 +155,18 @@ async fn workbook_reads_back_cell_by_cell() {
     for (i, c) in cases.iter().enumerate() {
         let row = i + 1;
         assert_eq!(sheet.get((row, 0)), Some(&Data::Float(c.id as f64)));
-        assert_eq!(sheet.get((row, 1)), Some(&Data::String(c.grid_code.to_string())));
-        assert_eq!(sheet.get((row, 3)), Some(&Data::String(c.category.name_zh().into())));
-        assert_eq!(sheet.get((row, 6)), Some(&Data::String(export::local_time(SH, Some(c.opened_at)))));
+        assert_eq!(
+            sheet.get((row, 1)),
+            Some(&Data::String(c.grid_code.to_string()))
+        );
+        assert_eq!(
+            sheet.get((row, 3)),
+            Some(&Data::String(c.category.name_zh().into()))
+        );
+        assert_eq!(
+            sheet.get((row, 6)),
+            Some(&Data::String(export::local_time(SH, Some(c.opened_at))))
+        );
         let reporter = match &c.reporter {
             Reporter::Anonymous => "匿名".to_string(),
             Reporter::Known { name, .. } => name.clone(),
@@ -159,7 +185,10 @@ async fn workbook_reads_back_cell_by_cell() {
     assert_eq!(summary.get((last, 4)), Some(&Data::Float(63.0)));
     assert_eq!(summary.get((last, 7)), Some(&Data::Float(95.9)));
     assert_eq!(summary.get((1, 0)), Some(&Data::String("xq.hmk".into())));
-    assert_eq!(summary.get((1, 1)), Some(&Data::String("河门口<街道>".into())));
+    assert_eq!(
+        summary.get((1, 1)),
+        Some(&Data::String("河门口<街道>".into()))
+    );
 }
 
 #[tokio::test]

@@ -55,17 +55,33 @@ impl Outgoing {
     }
 
     /// A photo with an HTML caption.
-    pub fn photo(chat_id: i64, file_name: impl Into<String>, bytes: Vec<u8>, caption: impl Into<String>) -> Outgoing {
+    pub fn photo(
+        chat_id: i64,
+        file_name: impl Into<String>,
+        bytes: Vec<u8>,
+        caption: impl Into<String>,
+    ) -> Outgoing {
         Outgoing {
-            kind: OutKind::Photo { file_name: file_name.into(), bytes },
+            kind: OutKind::Photo {
+                file_name: file_name.into(),
+                bytes,
+            },
             ..Outgoing::text(chat_id, caption)
         }
     }
 
     /// A document with an HTML caption.
-    pub fn document(chat_id: i64, file_name: impl Into<String>, bytes: Vec<u8>, caption: impl Into<String>) -> Outgoing {
+    pub fn document(
+        chat_id: i64,
+        file_name: impl Into<String>,
+        bytes: Vec<u8>,
+        caption: impl Into<String>,
+    ) -> Outgoing {
         Outgoing {
-            kind: OutKind::Document { file_name: file_name.into(), bytes },
+            kind: OutKind::Document {
+                file_name: file_name.into(),
+                bytes,
+            },
             ..Outgoing::text(chat_id, caption)
         }
     }
@@ -98,8 +114,15 @@ pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> 
     let (kind, edit_of, file_name, payload) = match &msg.kind {
         OutKind::Send => ("send", None, None, None),
         OutKind::Edit { of } => ("edit", Some(*of), None, None),
-        OutKind::Photo { file_name, bytes } => ("photo", None, Some(file_name.as_str()), Some(bytes.clone())),
-        OutKind::Document { file_name, bytes } => ("document", None, Some(file_name.as_str()), Some(bytes.clone())),
+        OutKind::Photo { file_name, bytes } => {
+            ("photo", None, Some(file_name.as_str()), Some(bytes.clone()))
+        }
+        OutKind::Document { file_name, bytes } => (
+            "document",
+            None,
+            Some(file_name.as_str()),
+            Some(bytes.clone()),
+        ),
     };
     sqlx::query(
         "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at, file_name, payload) \

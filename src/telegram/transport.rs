@@ -49,9 +49,9 @@ impl Transport for TelegramTransport {
                 None => None,
             };
         let chat = ChatId(msg.chat_id);
-        let reply = msg.reply_to.map(|to| {
-            ReplyParameters::new(MessageId(to as i32)).allow_sending_without_reply()
-        });
+        let reply = msg
+            .reply_to
+            .map(|to| ReplyParameters::new(MessageId(to as i32)).allow_sending_without_reply());
         match &msg.kind {
             OutKind::Photo { file_name, bytes } => {
                 let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());

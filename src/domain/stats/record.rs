@@ -80,7 +80,10 @@ keyed!(
 pub enum Reporter {
     /// Never identified anywhere outside the case's own handling.
     Anonymous,
-    Known { id: i64, name: String },
+    Known {
+        id: i64,
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

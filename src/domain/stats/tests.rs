@@ -12,7 +12,9 @@ fn code(s: &str) -> NodeCode {
 }
 
 fn at(m: u32, d: u32, h: u32) -> i64 {
-    SH.with_ymd_and_hms(2024, m, d, h, 0, 0).unwrap().timestamp()
+    SH.with_ymd_and_hms(2024, m, d, h, 0, 0)
+        .unwrap()
+        .timestamp()
 }
 
 fn case(id: i64, grid: &str, category: Category, opened_at: i64) -> CaseRecord {
@@ -51,7 +53,13 @@ fn the_reports_mediation_rate() {
         cases.push(c);
     }
     let f = Figures::compute(&code("xq"), may, at(6, 1, 9), &cases, &[]);
-    assert_eq!(f.mediation, Ratio { part: 1494, whole: 1557 });
+    assert_eq!(
+        f.mediation,
+        Ratio {
+            part: 1494,
+            whole: 1557
+        }
+    );
     assert_eq!(f.mediation.permille(), Some(959)); // 95.9%, truncated like the report
     assert_eq!(f.total.opened, 1557);
     assert_eq!(f.total.open, 0);
@@ -78,14 +86,58 @@ fn counts_by_period_state_and_scope() {
     supervised.tier = Tier::Major;
     supervised.deadline_at = Some(at(5, 15, 0));
     supervised.resolved_at = Some(at(5, 14, 0));
-    let cases = [old_open, resolved, unanswered, ended_before, elsewhere, next_month, supervised];
+    let cases = [
+        old_open,
+        resolved,
+        unanswered,
+        ended_before,
+        elsewhere,
+        next_month,
+        supervised,
+    ];
     let alerts = [
-        AlertRecord { id: 1, node_code: code("xq.hmk"), issued_at: at(5, 9, 9), targets: 10, delivered: 9, failed: 1, acknowledged: 3, ack_required: 4 },
-        AlertRecord { id: 2, node_code: code("xq"), issued_at: at(4, 9, 9), targets: 10, delivered: 10, failed: 0, acknowledged: 0, ack_required: 0 },
+        AlertRecord {
+            id: 1,
+            node_code: code("xq.hmk"),
+            issued_at: at(5, 9, 9),
+            targets: 10,
+            delivered: 9,
+            failed: 1,
+            acknowledged: 3,
+            ack_required: 4,
+        },
+        AlertRecord {
+            id: 2,
+            node_code: code("xq"),
+            issued_at: at(4, 9, 9),
+            targets: 10,
+            delivered: 10,
+            failed: 0,
+            acknowledged: 0,
+            ack_required: 0,
+        },
     ];
     let f = Figures::compute(&code("xq"), may, at(6, 10, 9), &cases, &alerts);
-    assert_eq!(f.total, Counts { opened: 3, resolved: 3, failed: 0, open: 1, overdue: 1 });
-    assert_eq!(f.by_child[&code("xq.hmk")], Counts { opened: 1, resolved: 1, failed: 0, open: 1, overdue: 1 });
+    assert_eq!(
+        f.total,
+        Counts {
+            opened: 3,
+            resolved: 3,
+            failed: 0,
+            open: 1,
+            overdue: 1
+        }
+    );
+    assert_eq!(
+        f.by_child[&code("xq.hmk")],
+        Counts {
+            opened: 1,
+            resolved: 1,
+            failed: 0,
+            open: 1,
+            overdue: 1
+        }
+    );
     assert_eq!(f.by_child[&code("xq.qxp")].resolved, 2);
     assert_eq!(f.by_tier[&Tier::Major].resolved, 1);
     assert_eq!(f.mediation, Ratio { part: 2, whole: 2 });
@@ -98,7 +150,10 @@ fn counts_by_period_state_and_scope() {
     // The town sees only its own subtree, by community.
     let town = Figures::compute(&code("xq.hmk"), may, at(6, 10, 9), &cases, &alerts);
     assert_eq!(town.total.opened, 1);
-    assert_eq!(town.by_child.keys().cloned().collect::<Vec<_>>(), vec![code("xq.hmk.c1")]);
+    assert_eq!(
+        town.by_child.keys().cloned().collect::<Vec<_>>(),
+        vec![code("xq.hmk.c1")]
+    );
 }
 
 #[test]
@@ -111,7 +166,10 @@ fn open_is_counted_at_the_end_of_a_past_period() {
     let may = april.next(SH);
     let f = Figures::compute(&code("xq"), may, at(6, 1, 0), &[c], &[]);
     assert_eq!((f.total.opened, f.total.open, f.total.resolved), (0, 0, 1));
-    assert_eq!(Period::containing(PeriodKind::Month, SH, at(5, 31, 23)), may);
+    assert_eq!(
+        Period::containing(PeriodKind::Month, SH, at(5, 31, 23)),
+        may
+    );
 }
 
 #[test]
@@ -124,7 +182,16 @@ fn change_is_signed_tenths_of_a_percent() {
 
 #[test]
 fn child_toward_the_case() {
-    assert_eq!(child_toward(&code("xq"), &code("xq.hmk.c1.g3")), code("xq.hmk"));
-    assert_eq!(child_toward(&code("xq.hmk.c1"), &code("xq.hmk.c1.g3")), code("xq.hmk.c1.g3"));
-    assert_eq!(child_toward(&code("xq.hmk.c1.g3"), &code("xq.hmk.c1.g3")), code("xq.hmk.c1.g3"));
+    assert_eq!(
+        child_toward(&code("xq"), &code("xq.hmk.c1.g3")),
+        code("xq.hmk")
+    );
+    assert_eq!(
+        child_toward(&code("xq.hmk.c1"), &code("xq.hmk.c1.g3")),
+        code("xq.hmk.c1.g3")
+    );
+    assert_eq!(
+        child_toward(&code("xq.hmk.c1.g3"), &code("xq.hmk.c1.g3")),
+        code("xq.hmk.c1.g3")
+    );
 }

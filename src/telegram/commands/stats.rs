@@ -19,9 +19,18 @@ struct Request {
 }
 
 /// Reads the arguments in any order: a period, a node code, `csv`.
-fn parse(ctx: &Ctx, spec: &'static CommandSpec, args: &str, allow_csv: bool) -> Result<Request, UserError> {
+fn parse(
+    ctx: &Ctx,
+    spec: &'static CommandSpec,
+    args: &str,
+    allow_csv: bool,
+) -> Result<Request, UserError> {
     let l = ctx.locale;
-    let mut req = Request { period: None, code: None, csv: false };
+    let mut req = Request {
+        period: None,
+        code: None,
+        csv: false,
+    };
     for word in args.split_whitespace() {
         if allow_csv && word.eq_ignore_ascii_case("csv") && !req.csv {
             req.csv = true;
@@ -33,13 +42,35 @@ fn parse(ctx: &Ctx, spec: &'static CommandSpec, args: &str, allow_csv: bool) -> 
                 continue;
             }
             Ok(_) => {
-                return Err(ctx.usage(spec, tr!(l, "只需一个期间（多了「{}」）。", "Give one period only (“{}” is one too many).", esc(word))));
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "只需一个期间（多了「{}」）。",
+                        "Give one period only (“{}” is one too many).",
+                        esc(word)
+                    ),
+                ));
             }
             Err(PeriodError::Backwards) => {
-                return Err(ctx.usage(spec, tr!(l, "结束日期早于开始日期。", "The end date is before the start date.")));
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "结束日期早于开始日期。",
+                        "The end date is before the start date."
+                    ),
+                ));
             }
             Err(PeriodError::TooLong) => {
-                return Err(ctx.usage(spec, tr!(l, "时间段最长 366 天。", "A span may cover at most 366 days.")));
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "时间段最长 366 天。",
+                        "A span may cover at most 366 days."
+                    ),
+                ));
             }
             _ => {}
         }
@@ -61,7 +92,12 @@ fn parse(ctx: &Ctx, spec: &'static CommandSpec, args: &str, allow_csv: bool) -> 
     Ok(req)
 }
 
-async fn scope(ctx: &Ctx, conn: &mut Conn, spec: &'static CommandSpec, code: Option<NodeCode>) -> Result<(NodeCode, Names), UserError> {
+async fn scope(
+    ctx: &Ctx,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    code: Option<NodeCode>,
+) -> Result<(NodeCode, Names), UserError> {
     let code = match code {
         Some(c) => c,
         None => ctx.default_scope(conn, spec).await?,
@@ -78,7 +114,11 @@ async fn scope(ctx: &Ctx, conn: &mut Conn, spec: &'static CommandSpec, code: Opt
             ),
         ));
     }
-    let names = nodes::subtree(conn, &code).await?.into_iter().map(|n| (n.code, n.name)).collect();
+    let names = nodes::subtree(conn, &code)
+        .await?
+        .into_iter()
+        .map(|n| (n.code, n.name))
+        .collect();
     Ok((code, names))
 }
 
@@ -87,9 +127,16 @@ pub async fn stats(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let req = parse(ctx, spec, args, false)?;
     let (code, names) = scope(ctx, conn, spec, req.code).await?;
     let tz = ctx.app.settings.tz;
-    let period = req.period.unwrap_or_else(|| Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now));
+    let period = req.period.unwrap_or_else(|| {
+        Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now)
+    });
     let report = gather(ctx.app.stats.as_ref(), &code, period, tz, ctx.now).await?;
-    Ok(stats_text(ctx.locale, &report.figures, &report.previous, &names))
+    Ok(stats_text(
+        ctx.locale,
+        &report.figures,
+        &report.previous,
+        &names,
+    ))
 }
 
 pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
@@ -98,7 +145,9 @@ pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let req = parse(ctx, spec, args, true)?;
     let (code, names) = scope(ctx, conn, spec, req.code).await?;
     let tz = ctx.app.settings.tz;
-    let period = req.period.unwrap_or_else(|| Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now));
+    let period = req.period.unwrap_or_else(|| {
+        Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now)
+    });
     let report = gather(ctx.app.stats.as_ref(), &code, period, tz, ctx.now).await?;
     let cases: Vec<_> = report
         .cases
@@ -107,13 +156,32 @@ pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         .collect();
     let stamp = period.label().replace('–', "_");
     let (name, bytes) = if req.csv {
-        (format!("pingan-{code}-{stamp}.csv"), files::csv(l, tz, &cases)?)
+        (
+            format!("pingan-{code}-{stamp}.csv"),
+            files::csv(l, tz, &cases)?,
+        )
     } else {
-        let events = ctx.app.stats.events(&code, period.start, period.end).await?;
-        (format!("pingan-{code}-{stamp}.xlsx"), files::xlsx(l, tz, &cases, &events, &report.figures, &names)?)
+        let events = ctx
+            .app
+            .stats
+            .events(&code, period.start, period.end)
+            .await?;
+        (
+            format!("pingan-{code}-{stamp}.xlsx"),
+            files::xlsx(l, tz, &cases, &events, &report.figures, &names)?,
+        )
     };
-    let caption = tr!(l, "{} {} 共 {} 件", "{} {}: {} cases", code, period.label(), cases.len());
-    ctx.out.push(Outgoing::document(ctx.chat_id, name, bytes, caption).replying_to(Some(ctx.message_id)));
+    let caption = tr!(
+        l,
+        "{} {} 共 {} 件",
+        "{} {}: {} cases",
+        code,
+        period.label(),
+        cases.len()
+    );
+    ctx.out.push(
+        Outgoing::document(ctx.chat_id, name, bytes, caption).replying_to(Some(ctx.message_id)),
+    );
     Ok(tr!(
         l,
         "正在发送 {code} {} 的导出文件（{} 件案件）。",
