@@ -15,6 +15,7 @@ use crate::config::{BotConfig, Settings};
 use crate::metrics::Metrics;
 use crate::outbox::{DispatchStats, Dispatcher};
 use crate::scheduler::{Job, Scheduler};
+use crate::stats::{NoRecords, StatsSource};
 use crate::store::Store;
 use crate::telegram::Intake;
 use crate::telegram::{self, transport::TelegramTransport};
@@ -37,6 +38,8 @@ pub struct AppInner {
     pub me: BotIdentity,
     pub dispatch_stats: Arc<DispatchStats>,
     pub metrics: Arc<Metrics>,
+    /// Where statistics read cases and alerts.
+    pub stats: Arc<dyn StatsSource>,
     waker: Arc<Notify>,
     scheduler: Scheduler,
 }
@@ -100,11 +103,14 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
 }
 
 /// How the process is run, beyond the configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     pub intake: Intake,
     /// Serve `/healthz` and `/metrics` here.
     pub metrics: Option<std::net::SocketAddr>,
+    /// Where statistics read cases and alerts; `None` means the database
+    /// (tests pass fixed records).
+    pub stats: Option<Arc<dyn StatsSource>>,
 }
 
 impl Default for RunOptions {
@@ -112,6 +118,7 @@ impl Default for RunOptions {
         RunOptions {
             intake: Intake::Polling,
             metrics: None,
+            stats: None,
         }
     }
 }
@@ -126,6 +133,7 @@ pub async fn start(
     options: RunOptions,
 ) -> anyhow::Result<Running> {
     let store = Store::open(&settings.database_url).await?;
+    let stats = options.stats.clone().unwrap_or_else(|| Arc::new(NoRecords));
     let bot = telegram::make_bot(&bot_config);
     let me = bot.get_me().await.map_err(|e| match e {
         teloxide::RequestError::Api(_) => {
@@ -152,6 +160,8 @@ pub async fn start(
     .with_hook(Arc::new(crate::alerts::ProgressHook {
         locale: settings.locale,
     }));
+    let mut all_jobs = jobs();
+    all_jobs.extend(crate::stats::reports::jobs(&settings));
     let app = App(Arc::new(AppInner {
         store,
         settings,
@@ -159,8 +169,9 @@ pub async fn start(
         me,
         dispatch_stats: dispatcher.stats(),
         metrics: Arc::default(),
+        stats,
         waker: dispatcher.waker(),
-        scheduler: Scheduler::new(jobs()),
+        scheduler: Scheduler::new(all_jobs),
     }));
     let (stop, rx) = watch::channel(false);
     let dispatcher = tokio::spawn(dispatcher.run(stopped(rx.clone()), SHUTDOWN_GRACE));

@@ -61,6 +61,7 @@ impl RunArgs {
         RunOptions {
             intake,
             metrics: self.metrics,
+            stats: None,
         }
     }
 }

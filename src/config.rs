@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use url::Url;
 
 use crate::i18n::Locale;
+use crate::scheduler::schedule::CronSchedule;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -48,6 +49,39 @@ pub struct Settings {
     /// reminder (`PINGAN_ALERT_ESCALATE_MIN`, minutes).
     pub alert_escalate_after: i64,
     pub cases: crate::cases::CaseSettings,
+    /// When the scheduled reports go out (district time).
+    pub reports: ReportSchedules,
+    /// A report slot missed by more than this (seconds) is skipped, not sent late.
+    pub report_catch_up_secs: i64,
+    /// Whether community groups also get the scheduled reports.
+    pub report_communities: bool,
+}
+
+/// The four scheduled reports' cron schedules (日报、周排、旬判、月结).
+#[derive(Debug, Clone)]
+pub struct ReportSchedules {
+    pub daily: CronSchedule,
+    pub weekly: CronSchedule,
+    pub xun: CronSchedule,
+    pub monthly: CronSchedule,
+}
+
+/// Defaults: daily 18:00, Monday 09:00, 09:00 on the 1st/11th/21st, 09:00 on the 1st.
+pub const DEFAULT_REPORT_DAILY: &str = "0 0 18 * * *";
+pub const DEFAULT_REPORT_WEEKLY: &str = "0 0 9 * * Mon";
+pub const DEFAULT_REPORT_XUN: &str = "0 0 9 1,11,21 * *";
+pub const DEFAULT_REPORT_MONTHLY: &str = "0 0 9 1 * *";
+
+impl Default for ReportSchedules {
+    fn default() -> Self {
+        let p = |raw: &str| CronSchedule::parse(raw).expect("default schedules parse");
+        ReportSchedules {
+            daily: p(DEFAULT_REPORT_DAILY),
+            weekly: p(DEFAULT_REPORT_WEEKLY),
+            xun: p(DEFAULT_REPORT_XUN),
+            monthly: p(DEFAULT_REPORT_MONTHLY),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -61,6 +95,9 @@ impl Default for Settings {
             alert_remind_after: 30 * 60,
             alert_escalate_after: 30 * 60,
             cases: crate::cases::CaseSettings::default(),
+            reports: ReportSchedules::default(),
+            report_catch_up_secs: 12 * 3600,
+            report_communities: false,
         }
     }
 }
@@ -117,6 +154,39 @@ impl Settings {
             }
         }
         s.cases = crate::cases::CaseSettings::from_env(var)?;
+        for (name, slot) in [
+            ("PINGAN_REPORT_DAILY", &mut s.reports.daily),
+            ("PINGAN_REPORT_WEEKLY", &mut s.reports.weekly),
+            ("PINGAN_REPORT_XUN", &mut s.reports.xun),
+            ("PINGAN_REPORT_MONTHLY", &mut s.reports.monthly),
+        ] {
+            if let Some(raw) = var(name) {
+                *slot = CronSchedule::parse(&raw).map_err(|p| bad(name, p))?;
+            }
+        }
+        if let Some(raw) = var("PINGAN_REPORT_CATCH_UP_HOURS") {
+            s.report_catch_up_secs = match raw.parse::<i64>() {
+                Ok(h) if (0..=24 * 31).contains(&h) => h * 3600,
+                _ => {
+                    return Err(bad(
+                        "PINGAN_REPORT_CATCH_UP_HOURS",
+                        format!("`{raw}` is not a number of hours (0–744)"),
+                    ));
+                }
+            };
+        }
+        if let Some(raw) = var("PINGAN_REPORT_COMMUNITIES") {
+            s.report_communities = match raw.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(bad(
+                        "PINGAN_REPORT_COMMUNITIES",
+                        format!("`{raw}` is not true or false"),
+                    ));
+                }
+            };
+        }
         Ok(s)
     }
 }

@@ -22,6 +22,8 @@
 //!   for people to try it without Telegram.
 //! - [`scheduler`] — time-driven jobs (reminders, follow-ups, reports), run
 //!   once per occurrence.
+//! - [`stats`] — statistics and the scheduled reports (日报、周排、旬判、月结):
+//!   the `/stats` text, the monthly chart, the xlsx/csv exports.
 //! - [`app`] — starts and stops the pieces together; [`cli`] is the command line.
 //!
 //! An update's path: teloxide's long polling yields it → `telegram::updates`
@@ -44,5 +46,6 @@ pub mod outbox;
 pub mod playground;
 pub mod sandbox;
 pub mod scheduler;
+pub mod stats;
 pub mod store;
 pub mod telegram;

@@ -98,7 +98,7 @@ async fn webhook_checks_the_secret_token() {
     let bot = spawn_with(Options {
         run: RunOptions {
             intake,
-            metrics: None,
+            ..RunOptions::default()
         },
         ..Options::default()
     })

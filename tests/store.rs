@@ -205,3 +205,23 @@ async fn updates_are_handled_once_and_outbox_leases() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn outbox_carries_files() {
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let doc = Outgoing::document(-100, "月结.xlsx", bytes.clone(), "<b>月结</b>");
+        let photo = Outgoing::photo(-100, "chart.png", vec![0x89, b'P', b'N', b'G'], "图");
+        pingan::outbox::queue(&mut c, &[doc, photo], 1).await.unwrap();
+        let pending = rows::pending_rows(&mut c, 10).await.unwrap();
+        assert_eq!(pending.len(), 2);
+        assert_eq!(
+            pending[0].kind,
+            OutKind::Document { file_name: "月结.xlsx".into(), bytes }
+        );
+        assert_eq!(pending[0].text, "<b>月结</b>");
+        assert!(matches!(&pending[1].kind, OutKind::Photo { file_name, bytes } if file_name == "chart.png" && bytes.len() == 4));
+    })
+    .await;
+}

@@ -3,8 +3,10 @@
 pub mod alert;
 pub mod case;
 pub mod node;
+pub mod period;
 pub mod permission;
 pub mod role;
+pub mod stats;
 
 pub use node::{Level, Node, NodeCode};
 pub use permission::{Action, Actor, Denied, Grant};

@@ -177,7 +177,7 @@ impl<T: Transport> Dispatcher<T> {
                 continue;
             }
             let edit_target = match row.kind {
-                OutKind::Send => None,
+                OutKind::Send | OutKind::Photo { .. } | OutKind::Document { .. } => None,
                 OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => {
                     match (row.target_message_id, row.target_status.as_deref()) {
                         (Some(id), _) => Some(id),

@@ -23,11 +23,23 @@ use crate::store::outbox::{self as rows, Outgoing};
 /// span lines in our replies) stay whole.
 pub const SPLIT_AT: usize = 3500;
 
+/// A photo's or document's caption stays under Telegram's 1024 characters.
+pub const CAPTION_MAX: usize = 1000;
+
 /// Queues messages in the caller's transaction, splitting long texts.
 pub async fn queue(conn: &mut Conn, msgs: &[Outgoing], now: i64) -> sqlx::Result<Vec<i64>> {
     let now_ms = wall_ms();
     let mut ids = Vec::new();
     for msg in msgs {
+        if msg.kind.is_file() {
+            // A caption is not split: it is cut to Telegram's 1024 characters.
+            let piece = Outgoing {
+                text: split_text(&msg.text, CAPTION_MAX).swap_remove(0),
+                ..msg.clone()
+            };
+            ids.push(rows::enqueue(conn, &piece, now, now_ms).await?);
+            continue;
+        }
         let parts = split_text(&msg.text, SPLIT_AT);
         let last = parts.len() - 1;
         for (i, part) in parts.into_iter().enumerate() {

@@ -8,6 +8,8 @@
 //! look at stored state such as "reminded at"), and a job that must run once
 //! per occurrence claims its slot with [`claim_slot`].
 
+pub mod schedule;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

@@ -22,15 +22,24 @@ pub enum OutKind {
     Pin { of: i64 },
     /// Unpin the message another row sent.
     Unpin { of: i64 },
+    /// A picture (a report's chart); the text is its caption.
+    Photo { file_name: String, bytes: Vec<u8> },
+    /// A file (a report's workbook); the text is its caption.
+    Document { file_name: String, bytes: Vec<u8> },
 }
 
 impl OutKind {
     /// The row whose message this one acts on.
     pub fn target(&self) -> Option<i64> {
         match self {
-            OutKind::Send => None,
+            OutKind::Send | OutKind::Photo { .. } | OutKind::Document { .. } => None,
             OutKind::Edit { of } | OutKind::Pin { of } | OutKind::Unpin { of } => Some(*of),
         }
+    }
+
+    /// Whether the row carries a file, whose text is a caption (≤ 1024 characters).
+    pub fn is_file(&self) -> bool {
+        matches!(self, OutKind::Photo { .. } | OutKind::Document { .. })
     }
 }
 
@@ -54,6 +63,38 @@ impl Outgoing {
             text: text.into(),
             markup: None,
             reply_to: None,
+        }
+    }
+
+    /// A photo with an HTML caption.
+    pub fn photo(
+        chat_id: i64,
+        file_name: impl Into<String>,
+        bytes: Vec<u8>,
+        caption: impl Into<String>,
+    ) -> Outgoing {
+        Outgoing {
+            kind: OutKind::Photo {
+                file_name: file_name.into(),
+                bytes,
+            },
+            ..Outgoing::text(chat_id, caption)
+        }
+    }
+
+    /// A document with an HTML caption.
+    pub fn document(
+        chat_id: i64,
+        file_name: impl Into<String>,
+        bytes: Vec<u8>,
+        caption: impl Into<String>,
+    ) -> Outgoing {
+        Outgoing {
+            kind: OutKind::Document {
+                file_name: file_name.into(),
+                bytes,
+            },
+            ..Outgoing::text(chat_id, caption)
         }
     }
 
@@ -98,15 +139,24 @@ pub struct Pending {
 }
 
 pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> sqlx::Result<i64> {
-    let (kind, edit_of) = match msg.kind {
-        OutKind::Send => ("send", None),
-        OutKind::Edit { of } => ("edit", Some(of)),
-        OutKind::Pin { of } => ("pin", Some(of)),
-        OutKind::Unpin { of } => ("unpin", Some(of)),
+    let (kind, edit_of, file_name, payload) = match &msg.kind {
+        OutKind::Send => ("send", None, None, None),
+        OutKind::Edit { of } => ("edit", Some(*of), None, None),
+        OutKind::Pin { of } => ("pin", Some(*of), None, None),
+        OutKind::Unpin { of } => ("unpin", Some(*of), None, None),
+        OutKind::Photo { file_name, bytes } => {
+            ("photo", None, Some(file_name.as_str()), Some(bytes.clone()))
+        }
+        OutKind::Document { file_name, bytes } => (
+            "document",
+            None,
+            Some(file_name.as_str()),
+            Some(bytes.clone()),
+        ),
     };
     sqlx::query(
-        "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING id",
+        "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at, file_name, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10) RETURNING id",
     )
     .bind(msg.chat_id)
     .bind(kind)
@@ -116,6 +166,8 @@ pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> 
     .bind(edit_of)
     .bind(now_ms)
     .bind(now)
+    .bind(file_name)
+    .bind(payload)
     .fetch_one(&mut *conn)
     .await?
     .try_get("id")
@@ -131,6 +183,16 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
             ("edit", Some(of)) => OutKind::Edit { of },
             ("pin", Some(of)) => OutKind::Pin { of },
             ("unpin", Some(of)) => OutKind::Unpin { of },
+            ("photo" | "document", _) => {
+                let file_name: Option<String> = row.try_get("file_name")?;
+                let bytes: Option<Vec<u8>> = row.try_get("payload")?;
+                let (file_name, bytes) = (file_name.unwrap_or_default(), bytes.unwrap_or_default());
+                if kind == "photo" {
+                    OutKind::Photo { file_name, bytes }
+                } else {
+                    OutKind::Document { file_name, bytes }
+                }
+            }
             _ => OutKind::Send,
         },
         text: row.try_get("text")?,
@@ -149,7 +211,7 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
 pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pending>> {
     sqlx::query(
         "SELECT o.id, o.chat_id, o.kind, o.text, o.markup, o.reply_to, o.edit_of, o.attempts, o.not_before_ms, \
-         o.lease_until_ms, t.message_id AS target_message_id, t.status AS target_status \
+         o.lease_until_ms, o.file_name, o.payload, t.message_id AS target_message_id, t.status AS target_status \
          FROM outbox o LEFT JOIN outbox t ON t.id = o.edit_of \
          WHERE o.status = 'pending' ORDER BY o.id LIMIT $1",
     )

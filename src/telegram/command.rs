@@ -352,6 +352,24 @@ pub static COMMANDS: &[CommandSpec] = &[
         Staff,
         Anywhere
     ),
+    spec!(
+        "stats",
+        "[today|week|xun|month|年-月|起..止] [编码]",
+        "[today|week|xun|month|YYYY-MM|FROM..TO] [code]",
+        "统计：案件、化解率、满意率、警情",
+        "statistics: cases, mediation, satisfaction, alerts",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "export",
+        "[期间] [编码] [csv]",
+        "[period] [code] [csv]",
+        "导出 Excel（或 CSV）",
+        "export to Excel (or CSV)",
+        Staff,
+        Anywhere
+    ),
 ];
 
 pub fn spec(name: &str) -> Option<&'static CommandSpec> {

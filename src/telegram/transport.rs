@@ -9,7 +9,7 @@ use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{
-    InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters,
+    InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters,
 };
 
 use crate::outbox::{SendError, Transport};
@@ -49,6 +49,48 @@ impl Transport for TelegramTransport {
                 None => None,
             };
         let chat = ChatId(msg.chat_id);
+        let reply = msg
+            .reply_to
+            .map(|to| ReplyParameters::new(MessageId(to as i32)).allow_sending_without_reply());
+        match &msg.kind {
+            OutKind::Photo { file_name, bytes } => {
+                let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());
+                let mut req = self
+                    .bot
+                    .send_photo(chat, file)
+                    .caption(&msg.text)
+                    .parse_mode(ParseMode::Html);
+                if let Some(r) = reply {
+                    req = req.reply_parameters(r);
+                }
+                if let Some(m) = markup {
+                    req = req.reply_markup(m);
+                }
+                return req
+                    .await
+                    .map(|sent| Some(i64::from(sent.id.0)))
+                    .map_err(classify);
+            }
+            OutKind::Document { file_name, bytes } => {
+                let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());
+                let mut req = self
+                    .bot
+                    .send_document(chat, file)
+                    .caption(&msg.text)
+                    .parse_mode(ParseMode::Html);
+                if let Some(r) = reply {
+                    req = req.reply_parameters(r);
+                }
+                if let Some(m) = markup {
+                    req = req.reply_markup(m);
+                }
+                return req
+                    .await
+                    .map(|sent| Some(i64::from(sent.id.0)))
+                    .map_err(classify);
+            }
+            OutKind::Send | OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => {}
+        }
         match edit_target {
             None => {
                 let mut req = self
@@ -56,10 +98,8 @@ impl Transport for TelegramTransport {
                     .send_message(chat, &msg.text)
                     .parse_mode(ParseMode::Html)
                     .link_preview_options(no_preview());
-                if let Some(to) = msg.reply_to {
-                    req = req.reply_parameters(
-                        ReplyParameters::new(MessageId(to as i32)).allow_sending_without_reply(),
-                    );
+                if let Some(r) = reply {
+                    req = req.reply_parameters(r);
                 }
                 if let Some(m) = markup {
                     req = req.reply_markup(m);

@@ -10,7 +10,7 @@ use teloxide::types::{CallbackQuery, Message, Update, UpdateKind, User};
 
 use super::command::{self, Invocation};
 use super::commands::{
-    addnode, alert, alerts, bind, help, roles, schedule, staff, start, tree, whoami,
+    addnode, alert, alerts, bind, help, roles, schedule, staff, start, stats, tree, whoami,
 };
 use super::context::{Ctx, Here, Outcome, Person, UserError};
 use super::membership;
@@ -301,6 +301,8 @@ async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
         "supervise" => cases::handling::supervise(ctx, conn, args).await,
         "reopen" => cases::handling::step(ctx, conn, args, Step::Reopen).await,
         "close" => cases::handling::step(ctx, conn, args, Step::Close).await,
+        "stats" => stats::stats(ctx, conn, args).await,
+        "export" => stats::export(ctx, conn, args).await,
         other => Err(UserError::Refused(tr!(
             ctx.locale,
             "没有 /{} 这个命令。发送 /help 查看可用命令。",

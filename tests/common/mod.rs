@@ -24,12 +24,16 @@ pub struct TestBot {
     running: Option<Running>,
     /// A superadmin named in the configuration.
     pub root: i64,
+    /// The records statistics read.
+    pub stats: Option<std::sync::Arc<dyn pingan::stats::StatsSource>>,
 }
 
 pub struct Options {
     pub locale: Locale,
     pub db: Option<TestDb>,
     pub run: RunOptions,
+    /// The records statistics read (none by default).
+    pub stats: Option<std::sync::Arc<dyn pingan::stats::StatsSource>>,
 }
 
 impl Default for Options {
@@ -38,6 +42,7 @@ impl Default for Options {
             locale: Locale::Zh,
             db: None,
             run: RunOptions::default(),
+            stats: None,
         }
     }
 }
@@ -76,6 +81,7 @@ pub async fn spawn_with(opts: Options) -> TestBot {
         run_options: opts.run,
         running: None,
         root,
+        stats: opts.stats,
     };
     bot.start().await;
     bot
@@ -91,11 +97,15 @@ impl TestBot {
 
     pub async fn start(&mut self) {
         assert!(self.running.is_none(), "already running");
+        let mut options = self.run_options.clone();
+        if let Some(stats) = &self.stats {
+            options.stats = Some(stats.clone());
+        }
         let running = pingan::app::start(
             self.settings.clone(),
             self.bot_config(),
             self.clock.clone(),
-            self.run_options.clone(),
+            options,
         )
         .await
         .expect("bot starts");

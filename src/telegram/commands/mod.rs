@@ -10,5 +10,6 @@ pub mod roles;
 pub mod schedule;
 pub mod staff;
 pub mod start;
+pub mod stats;
 pub mod tree;
 pub mod whoami;

@@ -1,0 +1,165 @@
+//! What the statistics read: one flat record per case, per case event and
+//! per alert, independent of how the tables that hold them are shaped (the
+//! store's loaders fill them; tests and the benchmark build them directly).
+
+use crate::domain::NodeCode;
+
+macro_rules! keyed {
+    ($(#[$doc:meta])* $name:ident { $($var:ident = $key:literal / $zh:literal / $en:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($var),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+
+            /// The key stored in the database and typed in commands.
+            pub fn key(self) -> &'static str {
+                match self { $($name::$var => $key),+ }
+            }
+
+            pub fn name_zh(self) -> &'static str {
+                match self { $($name::$var => $zh),+ }
+            }
+
+            pub fn name_en(self) -> &'static str {
+                match self { $($name::$var => $en),+ }
+            }
+
+            pub fn from_key(key: &str) -> Option<$name> {
+                match key { $($key => Some($name::$var),)+ _ => None }
+            }
+        }
+    };
+}
+
+keyed!(
+    /// What a case is about (the report's 矛盾纠纷, 安全隐患, 意见建议, 求助).
+    Category {
+        Dispute = "dispute" / "矛盾纠纷" / "dispute",
+        Hazard = "hazard" / "安全隐患" / "hazard",
+        Suggestion = "suggestion" / "意见建议" / "suggestion",
+        Help = "help" / "求助" / "help",
+        Other = "other" / "其他" / "other",
+    }
+);
+
+keyed!(
+    /// Who handles it: 网格及时调, 行业帮助调, 领导亲自调.
+    Tier {
+        Everyday = "everyday" / "日常琐事" / "everyday",
+        Specialised = "specialised" / "专业难事" / "specialised",
+        Major = "major" / "重点大事" / "major",
+    }
+);
+
+keyed!(
+    Status {
+        New = "new" / "新建" / "new",
+        Accepted = "accepted" / "已受理" / "accepted",
+        InProgress = "in_progress" / "办理中" / "in progress",
+        Resolved = "resolved" / "已办结" / "resolved",
+        Failed = "failed" / "未化解" / "failed",
+        Closed = "closed" / "已关闭" / "closed",
+        Escalated = "escalated" / "已上报" / "escalated",
+        Reopened = "reopened" / "已重启" / "reopened",
+    }
+);
+
+keyed!(
+    /// The resident's answer to the follow-up (回访).
+    Rating {
+        Satisfied = "satisfied" / "满意" / "satisfied",
+        Basically = "basically" / "基本满意" / "basically satisfied",
+        Unsatisfied = "unsatisfied" / "不满意" / "unsatisfied",
+    }
+);
+
+/// Who reported a case, as far as exports may say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reporter {
+    /// Never identified anywhere outside the case's own handling.
+    Anonymous,
+    Known {
+        id: i64,
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: i64,
+    /// The grid it was reported in (statistics count it there).
+    pub grid_code: NodeCode,
+    /// Where it is handled now (differs after an escalation).
+    pub node_code: NodeCode,
+    pub category: Category,
+    pub tier: Tier,
+    pub status: Status,
+    pub opened_at: i64,
+    /// The latest resolution; `None` if never resolved or reopened since.
+    pub resolved_at: Option<i64>,
+    /// The latest failure (mediation did not succeed); `None` if reopened since.
+    pub failed_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    /// 挂牌督办.
+    pub supervised: bool,
+    pub rating: Option<Rating>,
+    /// Whether the reporter was asked to rate it (回访).
+    pub asked_followup: bool,
+    /// The staff member handling it: (user id, display name).
+    pub handler: Option<(i64, String)>,
+    pub reporter: Reporter,
+    /// The resident's text (for exports).
+    pub summary: String,
+}
+
+impl CaseRecord {
+    /// When it stopped being open, if it has.
+    pub fn ended_at(&self) -> Option<i64> {
+        [self.resolved_at, self.failed_at, self.closed_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Open at instant `t`: opened before, not yet resolved, failed or closed.
+    pub fn open_at(&self, t: i64) -> bool {
+        self.opened_at < t && self.ended_at().is_none_or(|e| e > t)
+    }
+
+    /// Open at `t` with its deadline passed.
+    pub fn overdue_at(&self, t: i64) -> bool {
+        self.open_at(t) && self.deadline_at.is_some_and(|d| d < t)
+    }
+}
+
+/// One transition in a case's history (never edited or deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub case_id: i64,
+    pub at: i64,
+    /// `accepted`, `resolved`, `note`, …
+    pub action: String,
+    /// The staff member who did it; `None` for the reporter or the system.
+    pub actor: Option<(i64, String)>,
+    pub note: String,
+}
+
+/// One alert and how its copies fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub id: i64,
+    /// The node it was issued for (its subtree got it).
+    pub node_code: NodeCode,
+    pub issued_at: i64,
+    /// Groups it was to reach.
+    pub targets: u32,
+    pub delivered: u32,
+    pub failed: u32,
+    /// Grids that pressed 收到.
+    pub acknowledged: u32,
+    /// Grids asked to acknowledge (severe and extreme alerts).
+    pub ack_required: u32,
+}

@@ -1,0 +1,197 @@
+//! Figures on small hand-built data sets, and the report's own mediation figures.
+
+use super::*;
+use crate::domain::NodeCode;
+use crate::domain::period::{Period, PeriodKind};
+use chrono::TimeZone;
+
+const SH: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+fn code(s: &str) -> NodeCode {
+    NodeCode::parse(s).unwrap()
+}
+
+fn at(m: u32, d: u32, h: u32) -> i64 {
+    SH.with_ymd_and_hms(2024, m, d, h, 0, 0)
+        .unwrap()
+        .timestamp()
+}
+
+fn case(id: i64, grid: &str, category: Category, opened_at: i64) -> CaseRecord {
+    CaseRecord {
+        id,
+        grid_code: code(grid),
+        node_code: code(grid),
+        category,
+        tier: Tier::Everyday,
+        status: Status::New,
+        opened_at,
+        resolved_at: None,
+        failed_at: None,
+        closed_at: None,
+        deadline_at: None,
+        supervised: false,
+        rating: None,
+        asked_followup: false,
+        handler: None,
+        reporter: Reporter::Anonymous,
+        summary: String::new(),
+    }
+}
+
+#[test]
+fn the_reports_mediation_rate() {
+    let may = Period::parse("2024-05", SH, 0).unwrap();
+    let mut cases = Vec::new();
+    for i in 0..1557 {
+        let mut c = case(i, "xq.hmk.c1.g3", Category::Dispute, at(5, 2, 9));
+        if i < 1494 {
+            c.resolved_at = Some(at(5, 20, 9));
+        } else {
+            c.failed_at = Some(at(5, 20, 9));
+        }
+        cases.push(c);
+    }
+    let f = Figures::compute(&code("xq"), may, at(6, 1, 9), &cases, &[]);
+    assert_eq!(
+        f.mediation,
+        Ratio {
+            part: 1494,
+            whole: 1557
+        }
+    );
+    assert_eq!(f.mediation.permille(), Some(959)); // 95.9%, truncated like the report
+    assert_eq!(f.total.opened, 1557);
+    assert_eq!(f.total.open, 0);
+}
+
+#[test]
+fn counts_by_period_state_and_scope() {
+    let may = Period::parse("2024-05", SH, 0).unwrap();
+    let mut old_open = case(1, "xq.hmk.c1.g3", Category::Hazard, at(4, 20, 9));
+    old_open.deadline_at = Some(at(5, 10, 9));
+    let mut resolved = case(2, "xq.qxp.c1", Category::Dispute, at(5, 3, 9));
+    resolved.resolved_at = Some(at(5, 4, 9));
+    resolved.asked_followup = true;
+    resolved.rating = Some(Rating::Basically);
+    let mut unanswered = case(3, "xq.qxp.c1", Category::Help, at(5, 3, 9));
+    unanswered.resolved_at = Some(at(5, 5, 9));
+    unanswered.asked_followup = true;
+    let mut ended_before = case(4, "xq.hmk.c1.g3", Category::Other, at(3, 1, 9));
+    ended_before.closed_at = Some(at(3, 2, 9));
+    let elsewhere = case(5, "yq.a", Category::Other, at(5, 3, 9));
+    let next_month = case(6, "xq.hmk", Category::Other, at(6, 3, 9));
+    let mut supervised = case(7, "xq.hmk.c1.g4", Category::Dispute, at(5, 1, 9));
+    supervised.supervised = true;
+    supervised.tier = Tier::Major;
+    supervised.deadline_at = Some(at(5, 15, 0));
+    supervised.resolved_at = Some(at(5, 14, 0));
+    let cases = [
+        old_open,
+        resolved,
+        unanswered,
+        ended_before,
+        elsewhere,
+        next_month,
+        supervised,
+    ];
+    let alerts = [
+        AlertRecord {
+            id: 1,
+            node_code: code("xq.hmk"),
+            issued_at: at(5, 9, 9),
+            targets: 10,
+            delivered: 9,
+            failed: 1,
+            acknowledged: 3,
+            ack_required: 4,
+        },
+        AlertRecord {
+            id: 2,
+            node_code: code("xq"),
+            issued_at: at(4, 9, 9),
+            targets: 10,
+            delivered: 10,
+            failed: 0,
+            acknowledged: 0,
+            ack_required: 0,
+        },
+    ];
+    let f = Figures::compute(&code("xq"), may, at(6, 10, 9), &cases, &alerts);
+    assert_eq!(
+        f.total,
+        Counts {
+            opened: 3,
+            resolved: 3,
+            failed: 0,
+            open: 1,
+            overdue: 1
+        }
+    );
+    assert_eq!(
+        f.by_child[&code("xq.hmk")],
+        Counts {
+            opened: 1,
+            resolved: 1,
+            failed: 0,
+            open: 1,
+            overdue: 1
+        }
+    );
+    assert_eq!(f.by_child[&code("xq.qxp")].resolved, 2);
+    assert_eq!(f.by_tier[&Tier::Major].resolved, 1);
+    assert_eq!(f.mediation, Ratio { part: 2, whole: 2 });
+    assert_eq!(f.answered, Ratio { part: 1, whole: 2 });
+    assert_eq!(f.satisfaction, Ratio { part: 1, whole: 1 });
+    assert_eq!(f.supervised_on_time, Ratio { part: 1, whole: 1 });
+    assert_eq!(f.alerts.issued, 1);
+    assert_eq!(f.alerts.delivery, Ratio { part: 9, whole: 10 });
+    assert_eq!(f.alerts.acknowledgement.permille(), Some(750));
+    // The town sees only its own subtree, by community.
+    let town = Figures::compute(&code("xq.hmk"), may, at(6, 10, 9), &cases, &alerts);
+    assert_eq!(town.total.opened, 1);
+    assert_eq!(
+        town.by_child.keys().cloned().collect::<Vec<_>>(),
+        vec![code("xq.hmk.c1")]
+    );
+}
+
+#[test]
+fn open_is_counted_at_the_end_of_a_past_period() {
+    let april = Period::parse("2024-04", SH, 0).unwrap();
+    let mut c = case(1, "xq.hmk", Category::Hazard, at(4, 20, 9));
+    c.resolved_at = Some(at(5, 2, 9));
+    let f = Figures::compute(&code("xq"), april, at(6, 1, 0), &[c.clone()], &[]);
+    assert_eq!((f.total.open, f.total.resolved), (1, 0));
+    let may = april.next(SH);
+    let f = Figures::compute(&code("xq"), may, at(6, 1, 0), &[c], &[]);
+    assert_eq!((f.total.opened, f.total.open, f.total.resolved), (0, 0, 1));
+    assert_eq!(
+        Period::containing(PeriodKind::Month, SH, at(5, 31, 23)),
+        may
+    );
+}
+
+#[test]
+fn change_is_signed_tenths_of_a_percent() {
+    assert_eq!(change_permille(252, 230), Some(-87)); // −8.7%, as the report's Q1 figure
+    assert_eq!(change_permille(0, 5), None);
+    assert_eq!(change_permille(10, 15), Some(500));
+    assert_eq!(Ratio::default().permille(), None);
+}
+
+#[test]
+fn child_toward_the_case() {
+    assert_eq!(
+        child_toward(&code("xq"), &code("xq.hmk.c1.g3")),
+        code("xq.hmk")
+    );
+    assert_eq!(
+        child_toward(&code("xq.hmk.c1"), &code("xq.hmk.c1.g3")),
+        code("xq.hmk.c1.g3")
+    );
+    assert_eq!(
+        child_toward(&code("xq.hmk.c1.g3"), &code("xq.hmk.c1.g3")),
+        code("xq.hmk.c1.g3")
+    );
+}

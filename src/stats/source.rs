@@ -1,0 +1,128 @@
+//! Where the statistics get their records. The store's implementation over
+//! the `cases`, `case_events` and alert delivery tables is written once those
+//! tables exist; until then the bot runs on [`NoRecords`] (honestly empty), and
+//! tests and the benchmark use [`Records`], a set held in memory.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::domain::NodeCode;
+use crate::domain::stats::{AlertRecord, CaseRecord, EventRecord};
+
+pub type SourceFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
+
+/// Records of `root`'s subtree relevant to `[from, to)`.
+pub trait StatsSource: Send + Sync {
+    /// Cases reported in the subtree, opened before `to` and not ended
+    /// before `from` (their open/overdue state matters), or touched in between.
+    fn cases<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<CaseRecord>>;
+    /// Events in `[from, to)` of cases reported in the subtree.
+    fn events<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<EventRecord>>;
+    /// Alerts issued in `[from, to)` for nodes in the subtree.
+    fn alerts<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<AlertRecord>>;
+}
+
+/// No cases and no alerts: what the bot knows before the case and alert
+/// features store anything.
+pub struct NoRecords;
+
+impl StatsSource for NoRecords {
+    fn cases<'a>(&'a self, _: &'a NodeCode, _: i64, _: i64) -> SourceFuture<'a, Vec<CaseRecord>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    fn events<'a>(&'a self, _: &'a NodeCode, _: i64, _: i64) -> SourceFuture<'a, Vec<EventRecord>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    fn alerts<'a>(&'a self, _: &'a NodeCode, _: i64, _: i64) -> SourceFuture<'a, Vec<AlertRecord>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+/// Records held in memory (tests, the benchmark, a fixed data set).
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub cases: Vec<CaseRecord>,
+    pub events: Vec<EventRecord>,
+    pub alerts: Vec<AlertRecord>,
+}
+
+impl Records {
+    pub fn shared(self) -> Arc<dyn StatsSource> {
+        Arc::new(self)
+    }
+
+    /// The same selection as the SQL loader will make.
+    pub fn cases_in(&self, root: &NodeCode, from: i64, to: i64) -> Vec<CaseRecord> {
+        self.cases
+            .iter()
+            .filter(|c| c.grid_code.is_within(root) && c.opened_at < to)
+            .filter(|c| c.ended_at().is_none_or(|e| e >= from))
+            .cloned()
+            .collect()
+    }
+}
+
+impl StatsSource for Records {
+    fn cases<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<CaseRecord>> {
+        Box::pin(async move { Ok(self.cases_in(root, from, to)) })
+    }
+
+    fn events<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<EventRecord>> {
+        Box::pin(async move {
+            let ids: std::collections::HashSet<i64> = self
+                .cases
+                .iter()
+                .filter(|c| c.grid_code.is_within(root))
+                .map(|c| c.id)
+                .collect();
+            Ok(self
+                .events
+                .iter()
+                .filter(|e| from <= e.at && e.at < to && ids.contains(&e.case_id))
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn alerts<'a>(
+        &'a self,
+        root: &'a NodeCode,
+        from: i64,
+        to: i64,
+    ) -> SourceFuture<'a, Vec<AlertRecord>> {
+        Box::pin(async move {
+            Ok(self
+                .alerts
+                .iter()
+                .filter(|a| a.node_code.is_within(root) && from <= a.issued_at && a.issued_at < to)
+                .cloned()
+                .collect())
+        })
+    }
+}

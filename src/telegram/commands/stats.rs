@@ -1,0 +1,192 @@
+//! `/stats [period] [code]` and `/export [period] [code] [csv]`: the figures of
+//! a subtree for staff in scope, as a reply or as a workbook.
+
+use crate::domain::period::{Period, PeriodError};
+use crate::domain::{Action, NodeCode};
+use crate::i18n::esc;
+use crate::stats::render::{Names, stats_text};
+use crate::stats::{export as files, gather};
+use crate::store::outbox::Outgoing;
+use crate::store::{Conn, nodes};
+use crate::telegram::command::{self, CommandSpec};
+use crate::telegram::context::{Ctx, Outcome, UserError};
+use crate::tr;
+
+struct Request {
+    period: Option<Period>,
+    code: Option<NodeCode>,
+    csv: bool,
+}
+
+/// Reads the arguments in any order: a period, a node code, `csv`.
+fn parse(
+    ctx: &Ctx,
+    spec: &'static CommandSpec,
+    args: &str,
+    allow_csv: bool,
+) -> Result<Request, UserError> {
+    let l = ctx.locale;
+    let mut req = Request {
+        period: None,
+        code: None,
+        csv: false,
+    };
+    for word in args.split_whitespace() {
+        if allow_csv && word.eq_ignore_ascii_case("csv") && !req.csv {
+            req.csv = true;
+            continue;
+        }
+        match Period::parse(word, ctx.app.settings.tz, ctx.now) {
+            Ok(p) if req.period.is_none() => {
+                req.period = Some(p);
+                continue;
+            }
+            Ok(_) => {
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "只需一个期间（多了「{}」）。",
+                        "Give one period only (“{}” is one too many).",
+                        esc(word)
+                    ),
+                ));
+            }
+            Err(PeriodError::Backwards) => {
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "结束日期早于开始日期。",
+                        "The end date is before the start date."
+                    ),
+                ));
+            }
+            Err(PeriodError::TooLong) => {
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "时间段最长 366 天。",
+                        "A span may cover at most 366 days."
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        match NodeCode::parse(word) {
+            Ok(code) if req.code.is_none() => req.code = Some(code),
+            _ => {
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "看不懂「{}」：期间写 today、week、xun、month、2024-05 或 2024-05-01..2024-05-10，节点写编码（如 xq.hmk）。",
+                        "I don't understand “{}”: a period is today, week, xun, month, 2024-05 or 2024-05-01..2024-05-10; a node is its code (like xq.hmk).",
+                        esc(word)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(req)
+}
+
+async fn scope(
+    ctx: &Ctx,
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    code: Option<NodeCode>,
+) -> Result<(NodeCode, Names), UserError> {
+    let code = match code {
+        Some(c) => c,
+        None => ctx.default_scope(conn, spec).await?,
+    };
+    ctx.require(Action::View(&code))?;
+    if !nodes::exists(conn, &code).await? {
+        // A mistyped period (`lastmonth`) reads as a node code: say both.
+        return Err(ctx.usage(
+            spec,
+            tr!(
+                ctx.locale,
+                "没有节点 {code}（发送 /tree 查看节点）；期间请写 today、week、xun、month、2024-05 或 2024-05-01..2024-05-10。",
+                "There is no node {code} (send /tree to see the nodes); a period is today, week, xun, month, 2024-05 or 2024-05-01..2024-05-10."
+            ),
+        ));
+    }
+    let names = nodes::subtree(conn, &code)
+        .await?
+        .into_iter()
+        .map(|n| (n.code, n.name))
+        .collect();
+    Ok((code, names))
+}
+
+pub async fn stats(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
+    let spec = command::spec("stats").expect("in table");
+    let req = parse(ctx, spec, args, false)?;
+    let (code, names) = scope(ctx, conn, spec, req.code).await?;
+    let tz = ctx.app.settings.tz;
+    let period = req.period.unwrap_or_else(|| {
+        Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now)
+    });
+    let report = gather(ctx.app.stats.as_ref(), &code, period, tz, ctx.now).await?;
+    Ok(stats_text(
+        ctx.locale,
+        &report.figures,
+        &report.previous,
+        &names,
+    ))
+}
+
+pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
+    let l = ctx.locale;
+    let spec = command::spec("export").expect("in table");
+    let req = parse(ctx, spec, args, true)?;
+    let (code, names) = scope(ctx, conn, spec, req.code).await?;
+    let tz = ctx.app.settings.tz;
+    let period = req.period.unwrap_or_else(|| {
+        Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now)
+    });
+    let report = gather(ctx.app.stats.as_ref(), &code, period, tz, ctx.now).await?;
+    let cases: Vec<_> = report
+        .cases
+        .into_iter()
+        .filter(|c| c.opened_at < period.end && c.ended_at().is_none_or(|e| e >= period.start))
+        .collect();
+    let stamp = period.label().replace('–', "_");
+    let (name, bytes) = if req.csv {
+        (
+            format!("pingan-{code}-{stamp}.csv"),
+            files::csv(l, tz, &cases)?,
+        )
+    } else {
+        let events = ctx
+            .app
+            .stats
+            .events(&code, period.start, period.end)
+            .await?;
+        (
+            format!("pingan-{code}-{stamp}.xlsx"),
+            files::xlsx(l, tz, &cases, &events, &report.figures, &names)?,
+        )
+    };
+    let caption = tr!(
+        l,
+        "{} {} 共 {} 件",
+        "{} {}: {} cases",
+        code,
+        period.label(),
+        cases.len()
+    );
+    ctx.out.push(
+        Outgoing::document(ctx.chat_id, name, bytes, caption).replying_to(Some(ctx.message_id)),
+    );
+    Ok(tr!(
+        l,
+        "正在发送 {code} {} 的导出文件（{} 件案件）。",
+        "Sending the export of {code} for {} ({} cases).",
+        period.label(),
+        cases.len()
+    ))
+}

@@ -1,0 +1,243 @@
+//! Statistics through the real bot and the sandbox: `/stats` on the fixed
+//! data set, `/export` as a document, refusals, and the scheduled reports
+//! sent once per slot (restart, catch-up, late marking, skipping).
+
+mod common;
+
+use chrono::TimeZone;
+use common::{Options, TestBot, spawn_with};
+use pingan::sandbox::SentKind;
+use pingan::stats::fixture::report_month;
+
+const SH: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    SH.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().timestamp()
+}
+
+async fn with_report_month() -> (TestBot, i64) {
+    let bot = spawn_with(Options {
+        stats: Some(report_month().shared()),
+        ..Options::default()
+    })
+    .await;
+    bot.small_district().await;
+    let chat = bot.bound_group("西区平安群", "xq", bot.root).await;
+    (bot, chat)
+}
+
+#[tokio::test]
+async fn stats_reproduces_the_reports_figures() {
+    let (bot, chat) = with_report_month().await;
+    let reply = bot.say(chat, bot.root, "/stats 2024-05").await;
+    for expected in [
+        "西区 xq 统计",
+        "新增 1,587 · 办结 1,494 · 未化解 63 · 在办 30 · 超期 30",
+        "环比：新增 −8.7%",
+        "矛盾纠纷化解成功率 95.9%（1,494/1,557）",
+        "群众满意率 94.7%（90/95）",
+        "警情提示 3 条 · 送达率 99.2% · 确认率 80.0%",
+        "河门口街道 xq.hmk",
+    ] {
+        assert!(
+            reply.text.contains(expected),
+            "{expected} missing from:\n{}",
+            reply.text
+        );
+    }
+    // A town's figures cover its subtree only.
+    let town = bot.say(chat, bot.root, "/stats xq.qxp 2024-05").await;
+    assert!(
+        town.text.contains("矛盾纠纷化解成功率 95.8%（534/557）"),
+        "{}",
+        town.text
+    );
+    assert!(!town.text.contains("河门口"), "{}", town.text);
+}
+
+#[tokio::test]
+async fn stats_refuses_bad_input_and_outsiders() {
+    let (bot, chat) = with_report_month().await;
+    let bad = bot.say(chat, bot.root, "/stats 2024-13").await;
+    assert!(
+        bad.text.contains("看不懂「2024-13」") && bad.text.contains("用法：/stats"),
+        "{}",
+        bad.text
+    );
+    let word = bot.say(chat, bot.root, "/stats lastyear").await;
+    assert!(
+        word.text.contains("没有节点 lastyear") && word.text.contains("month"),
+        "{}",
+        word.text
+    );
+    let two = bot.say(chat, bot.root, "/stats month week").await;
+    assert!(
+        two.text.contains("只需一个期间（多了「week」）"),
+        "{}",
+        two.text
+    );
+    let backwards = bot
+        .say(chat, bot.root, "/stats 2024-05-10..2024-05-01")
+        .await;
+    assert!(
+        backwards.text.contains("结束日期早于开始日期"),
+        "{}",
+        backwards.text
+    );
+    let nobody = bot.sandbox.add_user("路人", None);
+    bot.sandbox.join(chat, nobody);
+    let refused = bot.say(chat, nobody, "/stats month xq").await;
+    assert!(refused.text.contains("无权"), "{}", refused.text);
+    let missing = bot.say(chat, bot.root, "/stats xq.nowhere").await;
+    assert!(
+        missing.text.contains("没有节点 xq.nowhere"),
+        "{}",
+        missing.text
+    );
+}
+
+#[tokio::test]
+async fn export_sends_a_workbook_and_a_csv() {
+    let (bot, chat) = with_report_month().await;
+    let id = bot.sandbox.send_text(chat, bot.root, "/export 2024-05");
+    let doc = bot
+        .sandbox
+        .wait_message("the workbook", |m| {
+            m.chat_id == chat
+                && m.reply_to == Some(id)
+                && matches!(m.kind, SentKind::Document { .. })
+        })
+        .await;
+    assert_eq!(
+        doc.kind,
+        SentKind::Document {
+            file_name: "pingan-xq-2024-05-01_2024-05-31.xlsx".into()
+        }
+    );
+    assert!(doc.file_size.unwrap() > 10_000, "{:?}", doc.file_size);
+    assert!(
+        doc.text.contains("共 1,587 件") || doc.text.contains("共 1587 件"),
+        "{}",
+        doc.text
+    );
+    let id = bot
+        .sandbox
+        .send_text(chat, bot.root, "/export csv xq.hmk 2024-05");
+    let csv = bot
+        .sandbox
+        .wait_message("the csv", |m| {
+            m.chat_id == chat
+                && m.reply_to == Some(id)
+                && matches!(m.kind, SentKind::Document { .. })
+        })
+        .await;
+    assert_eq!(
+        csv.kind,
+        SentKind::Document {
+            file_name: "pingan-xq.hmk-2024-05-01_2024-05-31.csv".into()
+        }
+    );
+}
+
+/// Moves the domain clock to `t`.
+fn to(bot: &TestBot, t: i64) {
+    bot.clock.advance(t - bot.clock.now());
+}
+
+fn bot_messages(bot: &TestBot, chat: i64, needle: &str) -> usize {
+    bot.sandbox
+        .messages(chat)
+        .iter()
+        .filter(|m| m.text.contains(needle))
+        .count()
+}
+
+#[tokio::test]
+async fn monthly_report_is_sent_once_with_chart_and_workbook() {
+    let (mut bot, chat) = with_report_month().await;
+    let before = bot.sandbox.messages(chat).len();
+    // Just before 09:00 on the 1st: nothing yet.
+    to(&bot, local(2026, 12, 1, 8, 59));
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(bot_messages(&bot, chat, "月结"), 0);
+    to(&bot, local(2026, 12, 1, 9, 0));
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_until("the monthly report, chart and workbook", |s| {
+            s.messages(chat)
+                .iter()
+                .filter(|m| m.text.contains("月结"))
+                .count()
+                == 3
+        })
+        .await;
+    let msgs = bot.sandbox.messages(chat);
+    let photo = msgs
+        .iter()
+        .find(|m| m.kind == SentKind::Photo)
+        .expect("a chart");
+    assert!(photo.file_size.unwrap() > 5_000);
+    assert!(msgs.iter().any(|m| m.kind
+        == SentKind::Document {
+            file_name: "pingan-xq-2026-11.xlsx".into()
+        }));
+    assert_eq!(
+        bot_messages(&bot, chat, "旬判"),
+        1,
+        "the 旬 report also falls on the 1st"
+    );
+    assert!(!msgs.iter().any(|m| m.text.contains("补发")));
+    // Restart and tick again: the slot is taken, nothing is sent twice.
+    bot.restart().await;
+    bot.app().tick().await;
+    bot.settle().await;
+    bot.app().tick().await;
+    assert_eq!(bot_messages(&bot, chat, "月结"), 3);
+    assert_eq!(bot_messages(&bot, chat, "旬判"), 1);
+    assert!(bot.sandbox.messages(chat).len() >= before + 4);
+}
+
+#[tokio::test]
+async fn a_missed_daily_report_is_sent_late_once_or_skipped() {
+    let (mut bot, chat) = with_report_month().await;
+    bot.stop().await;
+    // Down over 18:00; back at 20:00: sent once, marked late.
+    to(&bot, local(2026, 11, 27, 20, 0));
+    bot.start().await;
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_until("the late daily report", |s| {
+            s.messages(chat).iter().any(|m| m.text.contains("日报"))
+        })
+        .await;
+    let daily: Vec<_> = bot
+        .sandbox
+        .messages(chat)
+        .into_iter()
+        .filter(|m| m.text.contains("日报"))
+        .collect();
+    assert_eq!(daily.len(), 1);
+    assert!(
+        daily[0].text.contains("补发，原定 2026-11-27 18:00"),
+        "{}",
+        daily[0].text
+    );
+    bot.app().tick().await;
+    // Down from before the next slot until well past the catch-up window: skipped.
+    bot.stop().await;
+    to(&bot, local(2026, 11, 29, 9, 0));
+    bot.start().await;
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(bot_messages(&bot, chat, "日报"), 1);
+    let mut c = bot.app().store.conn().await.unwrap();
+    let last = pingan::scheduler::last_slot(&mut c, "report_daily")
+        .await
+        .unwrap();
+    assert_eq!(
+        last,
+        Some(local(2026, 11, 28, 18, 0)),
+        "the skipped slot is recorded"
+    );
+}
