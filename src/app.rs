@@ -15,8 +15,9 @@ use crate::config::{BotConfig, Settings};
 use crate::metrics::Metrics;
 use crate::outbox::{DispatchStats, Dispatcher};
 use crate::scheduler::{Job, Scheduler};
-use crate::stats::{NoRecords, StatsSource};
+use crate::stats::StatsSource;
 use crate::store::Store;
+use crate::store::stats::StoreStats;
 use crate::telegram::Intake;
 use crate::telegram::{self, transport::TelegramTransport};
 
@@ -133,7 +134,10 @@ pub async fn start(
     options: RunOptions,
 ) -> anyhow::Result<Running> {
     let store = Store::open(&settings.database_url).await?;
-    let stats = options.stats.clone().unwrap_or_else(|| Arc::new(NoRecords));
+    let stats = options
+        .stats
+        .clone()
+        .unwrap_or_else(|| Arc::new(StoreStats(store.clone())));
     let bot = telegram::make_bot(&bot_config);
     let me = bot.get_me().await.map_err(|e| match e {
         teloxide::RequestError::Api(_) => {

@@ -119,6 +119,8 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
     match step {
         Step::Close => case.closed_at = Some(ctx.now),
         _ => {
+            case.resolved_at = None;
+            case.failed_at = None;
             case.followup_asks = 0;
             if !case.supervised {
                 case.deadline_at = Some(ctx.now + ctx.app.settings.cases.deadline(case.tier));

@@ -142,6 +142,9 @@ pub async fn apply(
         Step::Fail => case.failed_at = Some(now),
         Step::Close => case.closed_at = Some(now),
         Step::Reopen => {
+            // Open again: the earlier outcome no longer stands (it stays in the event log).
+            case.resolved_at = None;
+            case.failed_at = None;
             case.closed_at = None;
             case.rating = None;
             case.rated_at = None;

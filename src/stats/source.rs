@@ -1,7 +1,6 @@
-//! Where the statistics get their records. The store's implementation over
-//! the `cases`, `case_events` and alert delivery tables is written once those
-//! tables exist; until then the bot runs on [`NoRecords`] (honestly empty), and
-//! tests and the benchmark use [`Records`], a set held in memory.
+//! Where the statistics get their records: the bot reads the database
+//! ([`crate::store::stats::StoreStats`]); tests and the benchmark use
+//! [`Records`], a set held in memory.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -38,8 +37,7 @@ pub trait StatsSource: Send + Sync {
     ) -> SourceFuture<'a, Vec<AlertRecord>>;
 }
 
-/// No cases and no alerts: what the bot knows before the case and alert
-/// features store anything.
+/// No cases and no alerts (an empty district).
 pub struct NoRecords;
 
 impl StatsSource for NoRecords {

@@ -361,6 +361,22 @@ pub async fn status_of(conn: &mut Conn, id: i64) -> sqlx::Result<Option<(String,
 }
 
 /// The row that sent message `message_id` in `chat_id`.
+/// The latest text row queued to `chat_id` with a button carrying exactly
+/// `callback_data` — for finding a card whose send has not been recorded yet.
+pub async fn by_button(
+    conn: &mut Conn,
+    chat_id: i64,
+    callback_data: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query("SELECT id FROM outbox WHERE chat_id = $1 AND kind = 'send' AND markup LIKE $2 ORDER BY id DESC LIMIT 1")
+        .bind(chat_id)
+        .bind(format!("%\"{callback_data}\"%"))
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()
+}
+
 pub async fn by_message(
     conn: &mut Conn,
     chat_id: i64,

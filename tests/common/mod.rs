@@ -59,7 +59,21 @@ pub async fn spawn_en() -> TestBot {
     .await
 }
 
+/// Logs go to the test's output (shown for failing tests); RUST_LOG filters, warnings by default.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter =
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 pub async fn spawn_with(opts: Options) -> TestBot {
+    init_logs();
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     let root = sandbox.add_user("超级管理员", Some("root_admin"));
     let db = match opts.db {
