@@ -79,6 +79,21 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Write a subtree's cases for a period to an .xlsx (or .csv) file, as /export sends it.
+    Export {
+        /// today, week, xun, month, YYYY-MM or FROM..TO (default: this month).
+        #[arg(long, default_value = "month")]
+        period: String,
+        /// The node whose subtree is exported (default: the district).
+        #[arg(long)]
+        code: Option<String>,
+        /// CSV (UTF-8 with BOM) instead of an Excel workbook.
+        #[arg(long)]
+        csv: bool,
+        /// Where to write (default: the file's own name in this folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Import a district (nodes and staff) from a .toml or .csv file.
@@ -106,6 +121,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Export {
+            period,
+            code,
+            csv,
+            out,
+        } => export(&settings, &period, code.as_deref(), csv, out).await,
         Command::Migrate => {
             Store::open(&settings.database_url).await?;
             println!("migrations applied: {}", settings.database_url);
@@ -205,4 +226,52 @@ async fn apply(
             .filter(|n| !existing.contains(&n.code))
             .count(),
     })
+}
+
+async fn export(
+    settings: &Settings,
+    period: &str,
+    code: Option<&str>,
+    csv: bool,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let (tz, now) = (settings.tz, chrono::Utc::now().timestamp());
+    let period = crate::domain::period::Period::parse(period, tz, now).map_err(|_| {
+        anyhow::anyhow!("--period: `{period}` is not today, week, xun, month, YYYY-MM or FROM..TO")
+    })?;
+    let store = Store::open(&settings.database_url).await?;
+    let mut conn = store.conn().await?;
+    let root = match code {
+        Some(raw) => NodeCode::parse(raw).map_err(|e| anyhow::anyhow!("--code: `{raw}`: {e}"))?,
+        None => nodes::roots(&mut conn)
+            .await?
+            .into_iter()
+            .next()
+            .map(|n| n.code)
+            .context("the database has no nodes yet (run pingan import)")?,
+    };
+    let names = nodes::subtree(&mut conn, &root)
+        .await?
+        .into_iter()
+        .map(|n| (n.code, n.name))
+        .collect();
+    drop(conn);
+    let names: crate::stats::render::Names = names;
+    anyhow::ensure!(!names.is_empty(), "--code: there is no node {root}");
+    let source = crate::store::stats::StoreStats(store.clone());
+    let file = crate::stats::export_file(
+        &source,
+        settings.locale,
+        (&root, &names),
+        period,
+        tz,
+        now,
+        csv,
+    )
+    .await?;
+    let path = out.unwrap_or_else(|| PathBuf::from(&file.name));
+    std::fs::write(&path, &file.bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("{} ({} cases)", path.display(), file.cases);
+    Ok(())
 }

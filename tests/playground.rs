@@ -33,11 +33,18 @@ fn sandbox(args: &[&str], stdin: &str) -> (bool, String, String) {
 fn the_demo_story_plays() {
     let (ok, out, err) = sandbox(&["--script", "examples/demo.txt"], "");
     assert!(ok, "demo failed: {err}\n{out}");
+    // The report's story: a rainstorm alert reaches every group and is acknowledged, a resident
+    // reports a dispute, the grid worker resolves it, the resident rates it, the statistics show it.
     for expected in [
-        "王网格员 @ 第三网格平安群 › /whoami",
-        "【私聊·李主任】",
-        "河门口社区 xq.hmk.c1",
-        "网格员（B岗）：刘网格员",
+        "【第三网格平安群】🟧 平安提示 · 严重 · 天气",
+        "【格里坪镇平安群】🟧 平安提示 · 严重 · 天气",
+        "💬 已确认收到",
+        "【第三网格平安群】📋 已登记 #1（矛盾纠纷）",
+        "【私聊·陈阿姨】📋 您反映的 #1（矛盾纠纷）：已解决",
+        "[1 满意] [2 基本满意] [3 不满意]",
+        "📰 日报 西区 xq",
+        "矛盾纠纷化解成功率 100.0%（1/1）",
+        "群众满意率 100.0%（1/1）",
     ] {
         assert!(
             out.contains(expected),

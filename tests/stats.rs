@@ -241,3 +241,71 @@ async fn a_missed_daily_report_is_sent_late_once_or_skipped() {
         "the skipped slot is recorded"
     );
 }
+
+/// The figures come from the live database: cases reported and handled through
+/// the bot, and an alert sent, show up in `/stats`.
+#[tokio::test]
+async fn stats_read_the_live_database() {
+    let bot = common::spawn().await;
+    bot.small_district().await;
+    let worker = bot.sandbox.add_user("王网格员", None);
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    let grid = bot.bound_group("第三网格群", "xq.hmk.c1.g3", worker).await;
+    let district = bot.bound_group("西区平安群", "xq", bot.root).await;
+    for (i, report) in [
+        "/report 纠纷 楼上漏水",
+        "/report 纠纷 噪音扰民",
+        "/report 隐患 路灯坏了",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let resident = bot.sandbox.add_user(&format!("居民{i}"), None);
+        bot.sandbox.join(grid, resident);
+        let r = bot.say(grid, resident, report).await;
+        assert!(r.text.contains(&format!("#{}", i + 1)), "{}", r.text);
+    }
+    for cmd in [
+        "/accept 1",
+        "/resolve 1 已调解",
+        "/accept 2",
+        "/fail 2 双方未达成一致",
+    ] {
+        let r = bot.say(worker, worker, cmd).await;
+        assert!(!r.text.contains("用法"), "{cmd}: {}", r.text);
+    }
+    let card = bot.say(district, bot.root, "/alert 暴雨 今晚有暴雨").await;
+    let (_, send) = card
+        .buttons()
+        .into_iter()
+        .find(|(_, d)| d.starts_with("a:send:"))
+        .expect("Send button");
+    bot.sandbox
+        .press_button(district, card.message_id, bot.root, &send);
+    bot.sandbox
+        .wait_message("the alert in the grid", |m| {
+            m.chat_id == grid && m.text.contains("今晚有暴雨")
+        })
+        .await;
+    bot.sandbox
+        .wait_message("the card done", |m| {
+            m.chat_id == district && m.text.contains("已送达 2/2")
+        })
+        .await;
+
+    bot.clock.advance(60); // asked a minute later
+    let r = bot.say(district, bot.root, "/stats today").await;
+    for expected in [
+        "新增 3 · 办结 1 · 未化解 1 · 在办 1",
+        "矛盾纠纷化解成功率 50.0%（1/2）",
+        "警情提示 1 条 · 送达率 100.0%",
+    ] {
+        assert!(
+            r.text.contains(expected),
+            "{expected} missing from:\n{}",
+            r.text
+        );
+    }
+    let other = bot.say(district, bot.root, "/stats today xq.qxp").await;
+    assert!(other.text.contains("新增 0"), "{}", other.text);
+}

@@ -142,13 +142,17 @@ impl Session {
                 }
                 Line::Empty => {}
                 _ => {
-                    if matches!(
+                    let acts = matches!(
                         line,
                         Line::Say(_) | Line::Photo(_) | Line::Location(..) | Line::Press(_)
-                    ) {
+                    );
+                    if acts {
                         println!("{} › {}", self.prompt(), raw.trim());
                     }
-                    self.transcript.start_turn();
+                    // `expect` looks at what the last action (or `wait`) brought.
+                    if acts || matches!(line, Line::Wait(_)) {
+                        self.transcript.start_turn();
+                    }
                     if !self.apply(line).await? {
                         break;
                     }

@@ -13,6 +13,8 @@ pub struct Transcript {
     shown: HashMap<(i64, i64), u32>,
     /// Output since the last command, for `expect`.
     turn: String,
+    /// Button answers (toasts) already shown.
+    answers: usize,
 }
 
 impl Transcript {
@@ -21,6 +23,7 @@ impl Transcript {
             locale,
             shown: HashMap::new(),
             turn: String::new(),
+            answers: 0,
         }
     }
 
@@ -32,6 +35,7 @@ impl Transcript {
         for m in sandbox.all_messages() {
             self.shown.insert((m.chat_id, m.message_id), m.edits);
         }
+        self.answers = sandbox.callback_answers().len();
     }
 
     pub fn start_turn(&mut self) {
@@ -55,6 +59,13 @@ impl Transcript {
             self.shown.insert(key, m.edits);
             out.push_str(&render(&m, cast, edited, self.locale));
         }
+        let answers = sandbox.callback_answers();
+        for a in answers.iter().skip(self.answers) {
+            if let Some(text) = a.text.as_deref().filter(|t| !t.is_empty()) {
+                out.push_str(&format!("  💬 {text}\n"));
+            }
+        }
+        self.answers = answers.len();
         self.turn.push_str(&out);
         out
     }

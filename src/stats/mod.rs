@@ -47,3 +47,47 @@ pub async fn gather(
         cases,
     })
 }
+
+/// An export file: its name, its bytes, and how many cases it lists.
+pub struct ExportFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub cases: usize,
+}
+
+/// The `/export` file (and `pingan export`'s): the cases open at any time in
+/// the period, as `.xlsx` (cases, events, per-node summary) or `.csv`.
+pub async fn export_file(
+    source: &dyn StatsSource,
+    l: crate::i18n::Locale,
+    (root, names): (&NodeCode, &render::Names),
+    period: Period,
+    tz: Tz,
+    now: i64,
+    csv: bool,
+) -> anyhow::Result<ExportFile> {
+    let report = gather(source, root, period, tz, now).await?;
+    let cases: Vec<_> = report
+        .cases
+        .into_iter()
+        .filter(|c| c.opened_at < period.end && c.ended_at().is_none_or(|e| e >= period.start))
+        .collect();
+    let stamp = period.label().replace('–', "_");
+    let (name, bytes) = if csv {
+        (
+            format!("pingan-{root}-{stamp}.csv"),
+            export::csv(l, tz, &cases)?,
+        )
+    } else {
+        let events = source.events(root, period.start, period.end).await?;
+        (
+            format!("pingan-{root}-{stamp}.xlsx"),
+            export::xlsx(l, tz, &cases, &events, &report.figures, names)?,
+        )
+    };
+    Ok(ExportFile {
+        name,
+        bytes,
+        cases: cases.len(),
+    })
+}

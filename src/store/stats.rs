@@ -91,7 +91,8 @@ impl StatsSource for StoreStats {
                  FROM cases c LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users r ON r.id = c.reporter_id \
                  WHERE (c.grid_code = $1 OR substr(c.grid_code, 1, length($2)) = $2) AND c.opened_at < $3 \
                  AND NOT (c.status IN ('resolved', 'failed', 'closed') \
-                          AND (c.resolved_at < $4 OR c.failed_at < $4 OR c.closed_at < $4)) \
+                          AND (COALESCE(c.resolved_at, $4) < $4 OR COALESCE(c.failed_at, $4) < $4 \
+                               OR COALESCE(c.closed_at, $4) < $4)) \
                  ORDER BY c.id",
             )
             .bind(root.as_str())

@@ -4,8 +4,8 @@
 use crate::domain::period::{Period, PeriodError};
 use crate::domain::{Action, NodeCode};
 use crate::i18n::esc;
+use crate::stats::gather;
 use crate::stats::render::{Names, stats_text};
-use crate::stats::{export as files, gather};
 use crate::store::outbox::Outgoing;
 use crate::store::{Conn, nodes};
 use crate::telegram::command::{self, CommandSpec};
@@ -148,36 +148,24 @@ pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let period = req.period.unwrap_or_else(|| {
         Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now)
     });
-    let report = gather(ctx.app.stats.as_ref(), &code, period, tz, ctx.now).await?;
-    let cases: Vec<_> = report
-        .cases
-        .into_iter()
-        .filter(|c| c.opened_at < period.end && c.ended_at().is_none_or(|e| e >= period.start))
-        .collect();
-    let stamp = period.label().replace('–', "_");
-    let (name, bytes) = if req.csv {
-        (
-            format!("pingan-{code}-{stamp}.csv"),
-            files::csv(l, tz, &cases)?,
-        )
-    } else {
-        let events = ctx
-            .app
-            .stats
-            .events(&code, period.start, period.end)
-            .await?;
-        (
-            format!("pingan-{code}-{stamp}.xlsx"),
-            files::xlsx(l, tz, &cases, &events, &report.figures, &names)?,
-        )
-    };
+    let file = crate::stats::export_file(
+        ctx.app.stats.as_ref(),
+        l,
+        (&code, &names),
+        period,
+        tz,
+        ctx.now,
+        req.csv,
+    )
+    .await?;
+    let (name, bytes, count) = (file.name, file.bytes, file.cases);
     let caption = tr!(
         l,
         "{} {} 共 {} 件",
         "{} {}: {} cases",
         code,
         period.label(),
-        cases.len()
+        count
     );
     ctx.out.push(
         Outgoing::document(ctx.chat_id, name, bytes, caption).replying_to(Some(ctx.message_id)),
@@ -187,6 +175,6 @@ pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         "正在发送 {code} {} 的导出文件（{} 件案件）。",
         "Sending the export of {code} for {} ({} cases).",
         period.label(),
-        cases.len()
+        count
     ))
 }
