@@ -255,6 +255,15 @@ async fn bad_input_is_explained_and_sends_nothing() {
     );
     let r = bot.say(d.hmk, d.chief, "/alert extreme fire 6h").await;
     assert!(r.text.contains("用法"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/alert urgent 暴雨").await;
+    assert!(
+        r.text.contains("没有「urgent」这个级别") && r.text.contains("用法：/alert"),
+        "{r}"
+    );
+    assert!(
+        r.buttons().is_empty(),
+        "no preview card for a mistyped severity"
+    );
     let long = format!("/alert {}", "雨".repeat(3501));
     let r = bot.say(d.hmk, d.chief, &long).await;
     assert!(r.text.contains("最多 3500 字"), "{r}");

@@ -185,3 +185,28 @@ pub fn failure_reason(l: Locale, error: Option<&str>) -> String {
         tr!(l, "多次发送失败", "sending failed repeatedly")
     }
 }
+
+/// Why an alert's arguments were not accepted, for the usage reply.
+pub fn draft_error(l: Locale, e: &crate::domain::alert::DraftError) -> String {
+    use crate::domain::alert::{DraftError, MAX_TEXT};
+    match e {
+        DraftError::Empty => tr!(
+            l,
+            "请写出提示内容。级别：extreme/severe/moderate/minor（特别严重/严重/较重/一般）。",
+            "Write the alert's text. Severity: extreme/severe/moderate/minor."
+        ),
+        DraftError::TooLong(n) => tr!(
+            l,
+            "提示内容共 {n} 字，最多 {MAX_TEXT} 字。",
+            "The text has {n} characters; at most {MAX_TEXT} are allowed."
+        ),
+        DraftError::UnknownSeverity(w) => {
+            let w = crate::i18n::esc(w);
+            tr!(
+                l,
+                "没有「{w}」这个级别。级别：extreme 特别严重、severe 严重、moderate 较重（默认）、minor 一般。",
+                "There is no severity “{w}”. Severities: extreme, severe, moderate (the default), minor."
+            )
+        }
+    }
+}

@@ -174,6 +174,53 @@ pub struct Draft {
 pub enum DraftError {
     Empty,
     TooLong(usize),
+    /// The text begins with what looks like a mistyped severity (`urgent`, `sever`).
+    UnknownSeverity(String),
+}
+
+/// Words people use for a severity that pingan does not have.
+const SEVERITY_LIKE: &[&str] = &[
+    "urgent",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "warning",
+    "emergency",
+    "紧急",
+    "重大",
+    "较大",
+    "特急",
+];
+
+/// Whether `word` is a severity-like word or a near miss (one or two letters
+/// off) of one of ours: alert texts do not start with such words, so the
+/// person meant an option and should hear so rather than have it sent.
+fn looks_like_severity(word: &str) -> bool {
+    let w = word.to_lowercase();
+    SEVERITY_LIKE.contains(&w.as_str())
+        || (w.chars().count() >= 4
+            && w.chars().all(|c| c.is_ascii_alphabetic())
+            && ["extreme", "severe", "moderate", "minor"]
+                .iter()
+                .any(|k| edit_distance(&w, k) <= 2))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
 }
 
 impl Draft {
@@ -202,6 +249,8 @@ impl Draft {
                 (draft.only, lvl) = (Some(l), true);
             } else if let (false, Some(d)) = (exp, parse_duration(word)) {
                 (draft.expires_in, exp) = (Some(d), true);
+            } else if !sev && looks_like_severity(word) {
+                return Err(DraftError::UnknownSeverity(word.to_string()));
             } else {
                 break;
             }
@@ -252,6 +301,26 @@ mod tests {
         assert_eq!(Severity::parse("一般"), Some(Severity::Minor));
         assert_eq!(Severity::parse("urgent"), None);
         assert!(Severity::Severe.needs_ack() && !Severity::Moderate.needs_ack());
+    }
+
+    #[test]
+    fn mistyped_severities_are_refused() {
+        for w in ["urgent", "sever", "extrem", "moderat", "紧急", "CRITICAL"] {
+            assert_eq!(
+                Draft::parse(&format!("{w} 暴雨")),
+                Err(DraftError::UnknownSeverity(w.to_string())),
+                "{w}"
+            );
+        }
+        // Ordinary words stay text.
+        assert_eq!(
+            Draft::parse("Heavy rain tonight").unwrap().text,
+            "Heavy rain tonight"
+        );
+        assert_eq!(
+            Draft::parse("severe Seven roads closed").unwrap().text,
+            "Seven roads closed"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use crate::alerts::{broadcast, render};
 use crate::domain::Action;
-use crate::domain::alert::{Draft, DraftError, MAX_TEXT, parse_id};
+use crate::domain::alert::{Draft, parse_id};
 use crate::store::Conn;
 use crate::store::alerts as store;
 use crate::store::outbox::{self as rows, OutKind, Outgoing};
@@ -27,23 +27,8 @@ pub async fn run(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             "Send /alert in a group bound to a node; the alert goes to that node's groups and those below it."
         )));
     };
-    let draft = Draft::parse(args).map_err(|e| {
-        ctx.usage(
-            spec,
-            match e {
-                DraftError::Empty => tr!(
-                    l,
-                    "请写出提示内容。级别：extreme/severe/moderate/minor（特别严重/严重/较重/一般）。",
-                    "Write the alert's text. Severity: extreme/severe/moderate/minor."
-                ),
-                DraftError::TooLong(n) => tr!(
-                    l,
-                    "提示内容共 {n} 字，最多 {MAX_TEXT} 字。",
-                    "The text has {n} characters; at most {MAX_TEXT} are allowed."
-                ),
-            },
-        )
-    })?;
+    let draft = Draft::parse(args)
+        .map_err(|e| ctx.usage(spec, crate::alerts::render::draft_error(l, &e)))?;
     ctx.require(Action::Operate(&node))?;
     let targets = broadcast::targets(conn, &node, draft.only).await?;
     if targets.is_empty() {

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::alerts::schedule::parse_when;
 use crate::domain::Action;
-use crate::domain::alert::{Draft, DraftError, MAX_TEXT};
+use crate::domain::alert::Draft;
 use crate::i18n::esc;
 use crate::store::Conn;
 use crate::store::nodes::stored_code;
@@ -35,19 +35,7 @@ pub async fn add(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             ),
         )
     })?;
-    Draft::parse(&rest).map_err(|e| {
-        ctx.usage(
-            spec,
-            match e {
-                DraftError::Empty => tr!(l, "请写出提示内容。", "Write the alert's text."),
-                DraftError::TooLong(n) => tr!(
-                    l,
-                    "内容共 {n} 字，最多 {MAX_TEXT} 字。",
-                    "The text has {n} characters; at most {MAX_TEXT}."
-                ),
-            },
-        )
-    })?;
+    Draft::parse(&rest).map_err(|e| ctx.usage(spec, crate::alerts::render::draft_error(l, &e)))?;
     ctx.require(Action::Operate(&node))?;
     let when = args
         .strip_suffix(rest.as_str())
