@@ -14,22 +14,21 @@
 //! message until every update is confirmed and every case is in the
 //! database) and the peak resident memory (VmHWM).
 //!
-//! The sandbox runs in the same process as the bot, so the memory figure is
-//! an upper bound for the bot: it includes the sandbox's in-memory world
-//! (every message and queued update). The dispatcher runs as in production,
-//! sending the replies at Telegram's pace in the background.
+//! The bot runs as its own process (`pingan run`, the binary built beside
+//! this one), so its peak memory is read from `/proc/<pid>/status` apart from
+//! the sandbox's in-memory world, which lives in this process. The
+//! dispatcher runs as in production, sending the replies at Telegram's pace
+//! in the background.
 
 use std::time::{Duration, Instant};
 
-use pingan::clock::Clock;
-use pingan::config::{BotConfig, Settings};
 use pingan::domain::NodeCode;
 use pingan::sandbox::Sandbox;
 use pingan::store::{Store, groups, nodes};
 use sqlx::Row;
 
-fn vm_hwm_kb() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()?
         .lines()
         .find(|l| l.starts_with("VmHWM:"))?
@@ -72,29 +71,29 @@ async fn main() -> anyhow::Result<()> {
     drop(conn);
     store.close().await;
 
-    let settings = Settings {
-        database_url: url.clone(),
-        ..Settings::default()
-    };
-    let bot = BotConfig {
-        token: Sandbox::TOKEN.to_string(),
-        api_url: Some(sandbox.api_url()),
-    };
-    let running = pingan::app::start(
-        settings,
-        bot,
-        Clock::System,
-        pingan::app::RunOptions::default(),
-    )
-    .await?;
-    // Let the bot take the membership updates from the set-up.
-    while sandbox.pending_updates() > 0 {
+    // The bot, as an operator runs it: the `pingan` binary next to this one.
+    let exe = std::env::current_exe()?.with_file_name("pingan");
+    anyhow::ensure!(
+        exe.exists(),
+        "{} is missing: build it with `cargo build --release`",
+        exe.display()
+    );
+    let mut bot = std::process::Command::new(&exe)
+        .arg("run")
+        .env_clear()
+        .env("TELOXIDE_TOKEN", Sandbox::TOKEN)
+        .env("TELOXIDE_API_URL", sandbox.api_url().as_str())
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .spawn()?;
+    // Let the bot start and take the membership updates from the set-up.
+    while sandbox.pending_updates() > 0 || sandbox.stats().requests("setMyCommands") < 2 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let residents: Vec<i64> = (0..reports)
         .map(|i| sandbox.add_user(&format!("居民{i}"), None))
         .collect();
-    let before_kb = vm_hwm_kb().unwrap_or(0);
+    let before_kb = vm_hwm_kb(bot.id()).unwrap_or(0);
 
     let started = Instant::now();
     for (i, user) in residents.iter().enumerate() {
@@ -110,15 +109,26 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let elapsed = started.elapsed();
-    let store = running.app.store.clone();
-    let mut conn = store.conn().await?;
-    let cases: i64 = sqlx::query("SELECT COUNT(*) AS n FROM cases")
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("n")?;
-    drop(conn);
-    let peak_kb = vm_hwm_kb().unwrap_or(0);
-    running.stop().await;
+    let peak_kb = vm_hwm_kb(bot.id()).unwrap_or(0);
+    // Every update is confirmed; the last one's transaction may still be committing.
+    let store = Store::open(&url).await?;
+    let mut cases = 0;
+    for _ in 0..500 {
+        let mut conn = store.conn().await?;
+        cases = sqlx::query("SELECT COUNT(*) AS n FROM cases")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
+        if cases as usize == reports {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    store.close().await;
+    std::process::Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status()?;
+    bot.wait()?;
 
     println!(
         "reports queued:        {reports} in {group_count} grid groups ({queued:.2?} to queue)"
@@ -130,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
         reports as f64 / elapsed.as_secs_f64()
     );
     println!(
-        "peak memory (VmHWM):   {:.1} MB (before the reports: {:.1} MB; bot and sandbox in one process)",
+        "bot peak memory:       {:.1} MB VmHWM (after start-up: {:.1} MB)",
         peak_kb as f64 / 1024.0,
         before_kb as f64 / 1024.0
     );
