@@ -242,6 +242,28 @@ impl Ctx {
         ))
     }
 
+    /// The node a command names in its only (optional) argument, or the
+    /// default scope when it names none.
+    pub async fn scope_arg(
+        &self,
+        conn: &mut Conn,
+        spec: &'static CommandSpec,
+        args: &str,
+    ) -> Result<NodeCode, UserError> {
+        match args.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [] => self.default_scope(conn, spec).await,
+            [raw] => self.parse_code(spec, raw),
+            _ => Err(self.usage(
+                spec,
+                tr!(
+                    self.locale,
+                    "只需一个节点编码。",
+                    "Give at most one node code."
+                ),
+            )),
+        }
+    }
+
     /// Finds the person a command names: `123456`, `@username`, or the author of the replied message.
     pub async fn resolve_person(&self, conn: &mut Conn, token: &str) -> Result<Person, UserError> {
         let l = self.locale;

@@ -52,43 +52,30 @@ impl Transport for TelegramTransport {
         let reply = msg
             .reply_to
             .map(|to| ReplyParameters::new(MessageId(to as i32)).allow_sending_without_reply());
+        // A file's text is its caption; both kinds take the same options.
+        macro_rules! send_file {
+            ($method:ident, $file_name:expr, $bytes:expr) => {{
+                let file = InputFile::memory($bytes.clone()).file_name($file_name.clone());
+                let mut req = self
+                    .bot
+                    .$method(chat, file)
+                    .caption(&msg.text)
+                    .parse_mode(ParseMode::Html);
+                if let Some(r) = reply {
+                    req = req.reply_parameters(r);
+                }
+                if let Some(m) = markup {
+                    req = req.reply_markup(m);
+                }
+                return req
+                    .await
+                    .map(|sent| Some(i64::from(sent.id.0)))
+                    .map_err(classify);
+            }};
+        }
         match &msg.kind {
-            OutKind::Photo { file_name, bytes } => {
-                let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());
-                let mut req = self
-                    .bot
-                    .send_photo(chat, file)
-                    .caption(&msg.text)
-                    .parse_mode(ParseMode::Html);
-                if let Some(r) = reply {
-                    req = req.reply_parameters(r);
-                }
-                if let Some(m) = markup {
-                    req = req.reply_markup(m);
-                }
-                return req
-                    .await
-                    .map(|sent| Some(i64::from(sent.id.0)))
-                    .map_err(classify);
-            }
-            OutKind::Document { file_name, bytes } => {
-                let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());
-                let mut req = self
-                    .bot
-                    .send_document(chat, file)
-                    .caption(&msg.text)
-                    .parse_mode(ParseMode::Html);
-                if let Some(r) = reply {
-                    req = req.reply_parameters(r);
-                }
-                if let Some(m) = markup {
-                    req = req.reply_markup(m);
-                }
-                return req
-                    .await
-                    .map(|sent| Some(i64::from(sent.id.0)))
-                    .map_err(classify);
-            }
+            OutKind::Photo { file_name, bytes } => send_file!(send_photo, file_name, bytes),
+            OutKind::Document { file_name, bytes } => send_file!(send_document, file_name, bytes),
             OutKind::Send | OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => {}
         }
         match edit_target {

@@ -10,16 +10,7 @@ use crate::tr;
 pub async fn run(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let l = ctx.locale;
     let spec = command::spec("staff").expect("in table");
-    let code = match args.split_whitespace().collect::<Vec<_>>().as_slice() {
-        [] => ctx.default_scope(conn, spec).await?,
-        [raw] => ctx.parse_code(spec, raw)?,
-        _ => {
-            return Err(ctx.usage(
-                spec,
-                tr!(l, "只需一个节点编码。", "Give at most one node code."),
-            ));
-        }
-    };
+    let code = ctx.scope_arg(conn, spec, args).await?;
     ctx.require(Action::View(&code))?;
     let root = ctx.node(conn, &code).await?;
     let entries = people::staff_in(conn, &code).await?;

@@ -12,16 +12,7 @@ use crate::tr;
 pub async fn run(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let l = ctx.locale;
     let spec = command::spec("tree").expect("in table");
-    let code = match args.split_whitespace().collect::<Vec<_>>().as_slice() {
-        [] => ctx.default_scope(conn, spec).await?,
-        [raw] => ctx.parse_code(spec, raw)?,
-        _ => {
-            return Err(ctx.usage(
-                spec,
-                tr!(l, "只需一个节点编码。", "Give at most one node code."),
-            ));
-        }
-    };
+    let code = ctx.scope_arg(conn, spec, args).await?;
     ctx.require(Action::View(&code))?;
     ctx.node(conn, &code).await?;
     let subtree = nodes::subtree(conn, &code).await?;
