@@ -132,7 +132,7 @@ pub async fn open(ctx: &mut Ctx, conn: &mut Conn, r: &Report<'_>) -> Result<Case
         r.text.to_string()
     };
     let tier = Tier::Everyday;
-    let id = cases::insert(
+    let case = cases::insert(
         conn,
         &NewCase {
             grid: r.grid,
@@ -148,6 +148,7 @@ pub async fn open(ctx: &mut Ctx, conn: &mut Conn, r: &Report<'_>) -> Result<Case
         ctx.now,
     )
     .await?;
+    let id = case.id;
     for a in r.attachments {
         cases::attach(conn, id, a, ctx.now).await?;
     }
@@ -164,7 +165,6 @@ pub async fn open(ctx: &mut Ctx, conn: &mut Conn, r: &Report<'_>) -> Result<Case
         },
     )
     .await?;
-    let case = super::load(ctx, conn, id).await?;
     notify::new_case(ctx, conn, &case).await?;
     Ok(case)
 }

@@ -108,12 +108,13 @@ pub struct NewCase<'a> {
     pub deadline_at: Option<i64>,
 }
 
-pub async fn insert(conn: &mut Conn, c: &NewCase<'_>, now: i64) -> sqlx::Result<CaseId> {
-    let id: i64 = sqlx::query(
+/// Opens a case and returns it as stored (one statement: `RETURNING`).
+pub async fn insert(conn: &mut Conn, c: &NewCase<'_>, now: i64) -> sqlx::Result<Case> {
+    let row = sqlx::query(&format!(
         "INSERT INTO cases (grid_code, node_code, category, tier, status, reporter_id, anonymous, text, \
          origin_chat_id, origin_message_id, opened_at, deadline_at, updated_at) \
-         VALUES ($1, $1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $9) RETURNING id",
-    )
+         VALUES ($1, $1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $9) RETURNING {COLUMNS}"
+    ))
     .bind(c.grid.as_str())
     .bind(c.category.key())
     .bind(c.tier.key())
@@ -125,9 +126,8 @@ pub async fn insert(conn: &mut Conn, c: &NewCase<'_>, now: i64) -> sqlx::Result<
     .bind(now)
     .bind(c.deadline_at)
     .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
-    Ok(CaseId(id))
+    .await?;
+    case(row)
 }
 
 pub async fn get(conn: &mut Conn, id: CaseId) -> sqlx::Result<Option<Case>> {

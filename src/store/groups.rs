@@ -44,7 +44,8 @@ pub async fn seen(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO group_chats (chat_id, title, active, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, active = excluded.active, updated_at = excluded.updated_at",
+         ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, active = excluded.active, updated_at = excluded.updated_at \
+         WHERE group_chats.title <> excluded.title OR group_chats.active <> excluded.active",
     )
     .bind(chat_id)
     .bind(title)

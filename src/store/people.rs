@@ -45,7 +45,8 @@ fn user(row: AnyRow) -> sqlx::Result<User> {
 const USER_COLUMNS: &str = "id, username, first_name, last_name, private_chat, grid_code";
 
 /// Records what Telegram says about a user; keeps what we learnt before
-/// (private chat, grid) unless told otherwise.
+/// (private chat, grid) unless told otherwise. Runs for every message, so
+/// it writes only when something changed.
 pub async fn seen(
     conn: &mut Conn,
     id: i64,
@@ -57,7 +58,9 @@ pub async fn seen(
     sqlx::query(
         "INSERT INTO users (id, username, first_name, last_name, private_chat, updated_at) VALUES ($1, $2, $3, $4, 0, $5) \
          ON CONFLICT (id) DO UPDATE SET username = excluded.username, first_name = excluded.first_name, \
-         last_name = excluded.last_name, updated_at = excluded.updated_at",
+         last_name = excluded.last_name, updated_at = excluded.updated_at \
+         WHERE users.username IS DISTINCT FROM excluded.username OR users.first_name <> excluded.first_name \
+         OR users.last_name IS DISTINCT FROM excluded.last_name",
     )
     .bind(id)
     .bind(username.map(str::to_lowercase))
@@ -91,7 +94,8 @@ pub async fn known_by_import(
 }
 
 pub async fn set_private_chat(conn: &mut Conn, id: i64, open: bool) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET private_chat = $1 WHERE id = $2")
+    // Only a change is written: this runs for every private message.
+    sqlx::query("UPDATE users SET private_chat = $1 WHERE id = $2 AND private_chat <> $1")
         .bind(flag(open))
         .bind(id)
         .execute(&mut *conn)
