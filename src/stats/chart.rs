@@ -14,7 +14,7 @@ use crate::domain::stats::{Counts, Figures};
 use crate::i18n::Locale;
 use crate::tr;
 
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf");
+static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 const FAMILY: &str = "pingan-cjk";
 
 pub const WIDTH: u32 = 1000;
@@ -164,4 +164,17 @@ fn encode(rgb: &[u8]) -> anyhow::Result<Vec<u8>> {
     writer.write_image_data(rgb).context("PNG data")?;
     writer.finish().context("PNG end")?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod font_tests {
+    /// The chart's labels mix Chinese with dates and numbers: the bundled
+    /// font must draw both (a CJK-only fallback font draws digits as boxes).
+    #[test]
+    fn bundled_font_covers_chinese_latin_and_digits() {
+        let face = ttf_parser::Face::parse(super::FONT, 0).expect("the bundled font parses");
+        for c in "西区案件统计按类别已办结在办0123456789-–.%ABCxyz".chars() {
+            assert!(face.glyph_index(c).is_some(), "no glyph for {c:?}");
+        }
+    }
 }
