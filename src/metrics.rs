@@ -164,5 +164,30 @@ pub async fn render(app: &App) -> anyhow::Result<String> {
     );
     let age = oldest.map(|t| (app.clock.now() - t).max(0)).unwrap_or(0);
     let _ = writeln!(out, "pingan_outbox_oldest_pending_seconds {age}");
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS open, COALESCE(SUM(CASE WHEN deadline_at < $1 THEN 1 ELSE 0 END), 0) AS overdue \
+         FROM cases WHERE status IN ('new', 'accepted', 'in_progress', 'escalated', 'reopened')",
+    )
+    .bind(app.clock.now())
+    .fetch_one(&mut *conn)
+    .await?;
+    family(
+        &mut out,
+        "pingan_cases_open",
+        "gauge",
+        "Cases not yet resolved, failed or closed.",
+    );
+    let _ = writeln!(out, "pingan_cases_open {}", row.try_get::<i64, _>("open")?);
+    family(
+        &mut out,
+        "pingan_cases_overdue",
+        "gauge",
+        "Open cases past their deadline.",
+    );
+    let _ = writeln!(
+        out,
+        "pingan_cases_overdue {}",
+        row.try_get::<i64, _>("overdue")?
+    );
     Ok(out)
 }

@@ -115,6 +115,36 @@ async fn import_is_validated_whole_and_idempotent() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(counts(db.url()).await, (140, 6));
 
+    // `pingan export` writes the district's cases as a spreadsheet opens them (CSV, UTF-8 with BOM).
+    let out_file = dir.path().join("export.csv");
+    let out = pingan(
+        db.url(),
+        &[
+            "export",
+            "--period",
+            "month",
+            "--csv",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&out_file).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM first");
+    assert!(
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("编号")),
+        "a header row"
+    );
+    let out = pingan(db.url(), &["export", "--code", "xq.nowhere"]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("xq.nowhere"),
+        "{}",
+        stderr(&out)
+    );
+
     // A CSV that is not UTF-8 (Excel's GBK export) gets advice, not garbage.
     let gbk = dir.path().join("gbk.csv");
     std::fs::write(&gbk, b"code,parent,name\nxq.new,xq,\xce\xf7\xc7\xf8\n").unwrap();

@@ -83,6 +83,29 @@ async fn healthz_and_metrics() {
     assert!(value("pingan_messages_sent_total") >= 3.0);
     assert_eq!(value("pingan_too_many_requests_total"), 0.0);
     assert_eq!(value("pingan_outbox_pending"), 0.0);
+    assert_eq!(value("pingan_cases_open"), 0.0);
+
+    // A case reported and left past its deadline shows as open and overdue.
+    bot.small_district().await;
+    let worker = bot.sandbox.add_user("王网格员", None);
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    let grid = bot.bound_group("第三网格群", "xq.hmk.c1.g3", worker).await;
+    let resident = bot.sandbox.add_user("陈阿姨", None);
+    bot.sandbox.join(grid, resident);
+    bot.say(grid, resident, "/report 隐患 楼道灯坏了").await;
+    bot.clock.advance(4 * 86_400); // the everyday deadline is 3 days
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("\npingan_cases_open 1\n") && text.contains("\npingan_cases_overdue 1\n"),
+        "{text}"
+    );
     assert!(scrape.samples.iter().any(|s| s.metric == "pingan_send_errors_total" && s.labels.get("kind") == Some("gone")));
 }
 
