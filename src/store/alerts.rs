@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 
 use super::Conn;
 use super::nodes::stored_code;
+use super::{bind_subtree, within};
 use crate::domain::alert::{Category, Draft, Severity};
 use crate::domain::{Level, NodeCode};
 
@@ -175,18 +176,18 @@ pub async fn set_card_edit(
 
 /// The most recent alerts issued on the subtree of `root`.
 pub async fn recent_in(conn: &mut Conn, root: &NodeCode, limit: i64) -> sqlx::Result<Vec<Alert>> {
-    sqlx::query(&format!(
+    let sql = format!(
         "SELECT {ALERT_COLUMNS} FROM alerts WHERE status <> 'draft' AND status <> 'discarded' \
-         AND (node_code = $1 OR substr(node_code, 1, length($2)) = $2) ORDER BY id DESC LIMIT $3"
-    ))
-    .bind(root.as_str())
-    .bind(format!("{root}."))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(alert)
-    .collect()
+         AND {} ORDER BY id DESC LIMIT $3",
+        within("node_code")
+    );
+    bind_subtree(sqlx::query(&sql), root)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(alert)
+        .collect()
 }
 
 /// Sent alerts (candidates for reminders and expiry).

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::nodes::stored_code;
 use super::{Conn, flag};
+use super::{bind_subtree, within};
 use crate::domain::NodeCode;
 use crate::domain::case::{Attachment, CaseId, Category, Rating, Status, Tier};
 
@@ -312,21 +313,20 @@ pub async fn in_scope(
         Filter::Mine(u) => (format!("{open} AND handler_id = $4"), u),
         Filter::All => ("1 = 1".to_string(), 0),
     };
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM cases WHERE (node_code = $1 OR substr(node_code, 1, length($2)) = $2) \
-         AND {cond} \
-         ORDER BY CASE WHEN {open} AND deadline_at IS NOT NULL AND deadline_at < $3 THEN 0 ELSE 1 END, id DESC LIMIT $5"
-    ))
-    .bind(root.as_str())
-    .bind(format!("{root}."))
-    .bind(now)
-    .bind(user)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(case)
-    .collect()
+    let sql = format!(
+        "SELECT {COLUMNS} FROM cases WHERE {} AND {cond} \
+         ORDER BY CASE WHEN {open} AND deadline_at IS NOT NULL AND deadline_at < $3 THEN 0 ELSE 1 END, id DESC LIMIT $5",
+        within("node_code")
+    );
+    bind_subtree(sqlx::query(&sql), root)
+        .bind(now)
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(case)
+        .collect()
 }
 
 /// A resident's own cases, newest first.

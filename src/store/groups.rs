@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 
 use super::nodes::stored_code;
 use super::{Conn, flag};
+use super::{bind_subtree, within};
 use crate::domain::NodeCode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,15 +130,14 @@ pub async fn migrate(conn: &mut Conn, old: i64, new: i64, now: i64) -> sqlx::Res
 
 /// Bound groups in the subtree, keyed by node code.
 pub async fn bound_in(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<GroupChat>> {
-    let prefix = format!("{root}.");
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM group_chats WHERE node_code = $1 OR substr(node_code, 1, length($2)) = $2 ORDER BY node_code"
-    ))
-    .bind(root.as_str())
-    .bind(prefix)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(group)
-    .collect()
+    let sql = format!(
+        "SELECT {COLUMNS} FROM group_chats WHERE {} ORDER BY node_code",
+        within("node_code")
+    );
+    bind_subtree(sqlx::query(&sql), root)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(group)
+        .collect()
 }

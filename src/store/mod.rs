@@ -153,6 +153,22 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// SQL for "`column` is the node `$1` or lies below it" — the subtree test of
+/// [`NodeCode::is_within`](crate::domain::NodeCode::is_within). `substr`
+/// rather than `LIKE`, since `_` in a code would be a wildcard. Bind the two
+/// parameters with [`bind_subtree`].
+pub(crate) fn within(column: &str) -> String {
+    format!("({column} = $1 OR substr({column}, 1, length($2)) = $2)")
+}
+
+/// Binds `$1` and `$2` of [`within`].
+pub(crate) fn bind_subtree<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    root: &crate::domain::NodeCode,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query.bind(root.to_string()).bind(format!("{root}."))
+}
+
 /// Booleans are stored as 0/1 integers on both databases.
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)

@@ -4,6 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Conn;
+use super::{bind_subtree, within};
 use crate::domain::{Node, NodeCode};
 
 /// Reads a code written by this program; a malformed one is a corrupt row.
@@ -65,18 +66,16 @@ pub async fn upsert(conn: &mut Conn, code: &NodeCode, name: &str, now: i64) -> s
 
 /// The node and everything below it, in code order (a parent before its children).
 pub async fn subtree(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<Node>> {
-    // substr rather than LIKE: `_` in a code would be a LIKE wildcard.
-    let prefix = format!("{root}.");
-    sqlx::query(
-        "SELECT code, name FROM nodes WHERE code = $1 OR substr(code, 1, length($2)) = $2 ORDER BY code",
-    )
-    .bind(root.as_str())
-    .bind(prefix)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(node)
-    .collect()
+    let sql = format!(
+        "SELECT code, name FROM nodes WHERE {} ORDER BY code",
+        within("code")
+    );
+    bind_subtree(sqlx::query(&sql), root)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(node)
+        .collect()
 }
 
 /// Districts (nodes without a parent).

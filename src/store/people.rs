@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 
 use super::nodes::stored_code;
 use super::{Conn, flag};
+use super::{bind_subtree, within};
 use crate::domain::{Grant, NodeCode, Post, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,32 +205,30 @@ pub struct StaffEntry {
 
 /// Staff on the node and its subtree, by node, role, then A before B.
 pub async fn staff_in(conn: &mut Conn, root: &NodeCode) -> sqlx::Result<Vec<StaffEntry>> {
-    let prefix = format!("{root}.");
-    sqlx::query(
+    let sql = format!(
         "SELECT r.user_id, r.node_code, r.role, r.backup, u.first_name, u.last_name, u.username \
-         FROM roles r LEFT JOIN users u ON u.id = r.user_id \
-         WHERE r.node_code = $1 OR substr(r.node_code, 1, length($2)) = $2 \
+         FROM roles r LEFT JOIN users u ON u.id = r.user_id WHERE {} \
          ORDER BY r.node_code, r.role, r.backup, r.user_id",
-    )
-    .bind(root.as_str())
-    .bind(prefix)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|row| {
-        let first: Option<String> = row.try_get("first_name")?;
-        let last: Option<String> = row.try_get("last_name")?;
-        let name = match (first.filter(|f| !f.is_empty()), last) {
-            (Some(f), Some(l)) => format!("{f} {l}"),
-            (Some(f), None) => f,
-            (None, _) => String::new(),
-        };
-        Ok(StaffEntry {
-            user_id: row.try_get("user_id")?,
-            name,
-            username: row.try_get("username")?,
-            grant: grant(&row)?,
+        within("r.node_code")
+    );
+    bind_subtree(sqlx::query(&sql), root)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let first: Option<String> = row.try_get("first_name")?;
+            let last: Option<String> = row.try_get("last_name")?;
+            let name = match (first.filter(|f| !f.is_empty()), last) {
+                (Some(f), Some(l)) => format!("{f} {l}"),
+                (Some(f), None) => f,
+                (None, _) => String::new(),
+            };
+            Ok(StaffEntry {
+                user_id: row.try_get("user_id")?,
+                name,
+                username: row.try_get("username")?,
+                grant: grant(&row)?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }

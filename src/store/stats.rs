@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 
 use super::Store;
 use super::nodes::stored_code;
+use super::{bind_subtree, within};
 use crate::domain::NodeCode;
 use crate::domain::stats::{
     AlertRecord, CaseRecord, Category, EventRecord, Rating, Reporter, Status, Tier,
@@ -84,23 +85,23 @@ impl StatsSource for StoreStats {
     ) -> SourceFuture<'a, Vec<CaseRecord>> {
         Box::pin(async move {
             let mut conn = self.0.conn().await?;
-            let rows = sqlx::query(
+            let sql = format!(
                 "SELECT c.id, c.grid_code, c.node_code, c.category, c.tier, c.status, c.opened_at, c.resolved_at, \
                  c.failed_at, c.closed_at, c.deadline_at, c.supervised, c.rating, c.followup_asks, c.handler_id, \
                  h.first_name AS handler_name, c.reporter_id, c.anonymous, r.first_name AS reporter_name, c.text \
                  FROM cases c LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users r ON r.id = c.reporter_id \
-                 WHERE (c.grid_code = $1 OR substr(c.grid_code, 1, length($2)) = $2) AND c.opened_at < $3 \
+                 WHERE {} AND c.opened_at < $3 \
                  AND NOT (c.status IN ('resolved', 'failed', 'closed') \
                           AND (COALESCE(c.resolved_at, $4) < $4 OR COALESCE(c.failed_at, $4) < $4 \
                                OR COALESCE(c.closed_at, $4) < $4)) \
                  ORDER BY c.id",
-            )
-            .bind(root.as_str())
-            .bind(format!("{root}."))
-            .bind(to)
-            .bind(from)
-            .fetch_all(&mut *conn)
-            .await?;
+                within("c.grid_code")
+            );
+            let rows = bind_subtree(sqlx::query(&sql), root)
+                .bind(to)
+                .bind(from)
+                .fetch_all(&mut *conn)
+                .await?;
             Ok(rows
                 .into_iter()
                 .map(case)
@@ -116,18 +117,17 @@ impl StatsSource for StoreStats {
     ) -> SourceFuture<'a, Vec<EventRecord>> {
         Box::pin(async move {
             let mut conn = self.0.conn().await?;
-            let rows = sqlx::query(
+            let sql = format!(
                 "SELECT e.case_id, e.at, e.kind, e.actor_id, u.first_name, e.note FROM case_events e \
                  JOIN cases c ON c.id = e.case_id LEFT JOIN users u ON u.id = e.actor_id \
-                 WHERE (c.grid_code = $1 OR substr(c.grid_code, 1, length($2)) = $2) AND e.at >= $3 AND e.at < $4 \
-                 ORDER BY e.id",
-            )
-            .bind(root.as_str())
-            .bind(format!("{root}."))
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *conn)
-            .await?;
+                 WHERE {} AND e.at >= $3 AND e.at < $4 ORDER BY e.id",
+                within("c.grid_code")
+            );
+            let rows = bind_subtree(sqlx::query(&sql), root)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?;
             let events = rows
                 .into_iter()
                 .map(|row| {
@@ -158,7 +158,7 @@ impl StatsSource for StoreStats {
     ) -> SourceFuture<'a, Vec<AlertRecord>> {
         Box::pin(async move {
             let mut conn = self.0.conn().await?;
-            let rows = sqlx::query(
+            let sql = format!(
                 "SELECT a.id, a.node_code, a.sent_at, a.severity, \
                  (SELECT COUNT(*) FROM alert_deliveries d WHERE d.alert_id = a.id) AS targets, \
                  (SELECT COUNT(*) FROM alert_deliveries d JOIN outbox o ON o.id = d.outbox_id \
@@ -167,14 +167,14 @@ impl StatsSource for StoreStats {
                   WHERE d.alert_id = a.id AND o.status = 'failed') AS failed, \
                  (SELECT COUNT(*) FROM alert_deliveries d WHERE d.alert_id = a.id AND d.acked_at IS NOT NULL) AS acked \
                  FROM alerts a WHERE a.sent_at IS NOT NULL AND a.sent_at >= $3 AND a.sent_at < $4 \
-                 AND (a.node_code = $1 OR substr(a.node_code, 1, length($2)) = $2) ORDER BY a.id",
-            )
-            .bind(root.as_str())
-            .bind(format!("{root}."))
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *conn)
-            .await?;
+                 AND {} ORDER BY a.id",
+                within("a.node_code")
+            );
+            let rows = bind_subtree(sqlx::query(&sql), root)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?;
             let alerts = rows
                 .into_iter()
                 .map(|row| {
