@@ -12,6 +12,17 @@ fn code(s: &str) -> NodeCode {
     NodeCode::parse(s).unwrap()
 }
 
+fn sighting(id: i64, name: &str) -> people::Sighting<'_> {
+    people::Sighting {
+        id,
+        username: Some("WangFang"),
+        first_name: name,
+        last_name: None,
+        private: false,
+        grid: None,
+    }
+}
+
 /// Runs the same checks on SQLite and on PostgreSQL.
 async fn on_both<F, Fut>(check: F)
 where
@@ -86,7 +97,7 @@ async fn roles_and_people() {
         nodes::insert(&mut c, &code("xq.hmk"), "河门口", 1)
             .await
             .unwrap();
-        people::seen(&mut c, 42, Some("WangFang"), "王芳", None, 1)
+        people::seen(&mut c, &sighting(42, "王芳"), 1)
             .await
             .unwrap();
         assert_eq!(
@@ -179,14 +190,27 @@ async fn updates_are_handled_once_and_outbox_leases() {
         let first = rows::enqueue(&mut c, &Outgoing::text(-1, "a"), 1, 1000)
             .await
             .unwrap();
+        let other_chat = rows::enqueue(&mut c, &Outgoing::text(-2, "c"), 1, 1000)
+            .await
+            .unwrap();
         let edit = Outgoing {
             kind: OutKind::Edit { of: first },
             ..Outgoing::text(-1, "b")
         };
         rows::enqueue(&mut c, &edit, 1, 1000).await.unwrap();
-        let pending = rows::pending_rows(&mut c, 10).await.unwrap();
-        assert_eq!(pending.len(), 2);
-        assert_eq!(pending[1].target_status.as_deref(), Some("pending"));
+        // Each chat's oldest row only, oldest first: chat -1's edit waits behind its send.
+        let heads: Vec<i64> = rows::pending_rows(&mut c, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(heads, vec![first, other_chat]);
+        assert_eq!(
+            rows::pending_rows(&mut c, 1).await.unwrap().len(),
+            1,
+            "at most `limit` chats"
+        );
         assert!(rows::claim(&mut c, first, 1000, 61_000).await.unwrap());
         assert!(
             !rows::claim(&mut c, first, 2000, 62_000).await.unwrap(),
@@ -198,8 +222,16 @@ async fn updates_are_handled_once_and_outbox_leases() {
         );
         rows::mark_sent(&mut c, first, Some(55), 3).await.unwrap();
         let pending = rows::pending_rows(&mut c, 10).await.unwrap();
-        assert_eq!(pending.len(), 1);
-        assert_eq!(pending[0].target_message_id, Some(55));
+        assert_eq!(pending.len(), 2);
+        assert_eq!(pending[0].id, other_chat);
+        assert_eq!(
+            pending[1].target_message_id,
+            Some(55),
+            "the edit knows its message"
+        );
+        rows::mark_sent(&mut c, other_chat, Some(56), 3)
+            .await
+            .unwrap();
         assert_eq!(rows::fail_chat(&mut c, -1, "gone").await.unwrap(), 1);
         assert_eq!(rows::count_status(&mut c, "failed").await.unwrap(), 1);
     })
@@ -212,7 +244,7 @@ async fn outbox_carries_files() {
         let mut c = store.conn().await.unwrap();
         let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
         let doc = Outgoing::document(-100, "月结.xlsx", bytes.clone(), "<b>月结</b>");
-        let photo = Outgoing::photo(-100, "chart.png", vec![0x89, b'P', b'N', b'G'], "图");
+        let photo = Outgoing::photo(-101, "chart.png", vec![0x89, b'P', b'N', b'G'], "图");
         pingan::outbox::queue(&mut c, &[doc, photo], 1).await.unwrap();
         let pending = rows::pending_rows(&mut c, 10).await.unwrap();
         assert_eq!(pending.len(), 2);
@@ -222,6 +254,144 @@ async fn outbox_carries_files() {
         );
         assert_eq!(pending[0].text, "<b>月结</b>");
         assert!(matches!(&pending[1].kind, OutKind::Photo { file_name, bytes } if file_name == "chart.png" && bytes.len() == 4));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sighting_writes_only_news() {
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        for (c_, n) in [("xq", "西区"), ("xq.g1", "一网格"), ("xq.g2", "二网格")] {
+            nodes::insert(&mut c, &code(c_), n, 1).await.unwrap();
+        }
+        let (g1, g2) = (code("xq.g1"), code("xq.g2"));
+        let in_g1 = people::Sighting {
+            grid: Some(&g1),
+            ..sighting(7, "李明")
+        };
+        let (user, grants) = people::seen(&mut c, &in_g1, 1).await.unwrap();
+        assert_eq!((user.grid.as_ref(), user.private_chat), (Some(&g1), false));
+        assert_eq!(
+            user.username.as_deref(),
+            Some("wangfang"),
+            "usernames are kept in lower case"
+        );
+        assert!(grants.is_empty());
+        assert_eq!(people::get(&mut c, 7).await.unwrap(), Some(user.clone()));
+
+        // A private message opens the private chat; writing in another grid's
+        // group does not move a resident whose grid is known.
+        let privately = people::Sighting {
+            private: true,
+            ..sighting(7, "李明")
+        };
+        let (user, _) = people::seen(&mut c, &privately, 2).await.unwrap();
+        assert!(user.private_chat);
+        let in_g2 = people::Sighting {
+            grid: Some(&g2),
+            ..sighting(7, "李小明")
+        };
+        let (user, _) = people::seen(&mut c, &in_g2, 3).await.unwrap();
+        assert_eq!((user.grid.as_ref(), user.private_chat), (Some(&g1), true));
+        assert_eq!(user.first_name, "李小明", "a new name is written");
+        assert_eq!(people::get(&mut c, 7).await.unwrap(), Some(user));
+
+        // Grants come back with the user, and a grant made before the user
+        // was ever seen is found too.
+        let grant = Grant {
+            code: g2.clone(),
+            role: Role::Worker,
+            post: Post::A,
+        };
+        people::grant_role(&mut c, 8, &grant, None, 4)
+            .await
+            .unwrap();
+        let (user, grants) = people::seen(&mut c, &sighting(8, "张伟"), 5).await.unwrap();
+        assert_eq!((user.id, grants), (8, vec![grant]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_case_opens_within_the_throttle_and_tells_reachable_staff() {
+    use pingan::domain::case::{Category, Tier};
+    use pingan::store::cases::{self, NewCase, Throttle};
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        nodes::insert(&mut c, &code("xq"), "西区", 1).await.unwrap();
+        nodes::insert(&mut c, &code("xq.g1"), "一网格", 1)
+            .await
+            .unwrap();
+        let grid = code("xq.g1");
+        let new = NewCase {
+            grid: &grid,
+            category: Category::Dispute,
+            tier: Tier::Everyday,
+            reporter_id: 7,
+            anonymous: false,
+            text: "楼上漏水",
+            origin_chat_id: -1,
+            origin_message_id: Some(3),
+            deadline_at: None,
+        };
+        let throttle = Throttle {
+            limit: 2,
+            since: 100,
+        };
+        let first = cases::insert(&mut c, &new, &throttle, 100).await.unwrap();
+        assert!(first.is_some());
+        assert!(
+            cases::insert(&mut c, &new, &throttle, 101)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            cases::insert(&mut c, &new, &throttle, 102)
+                .await
+                .unwrap()
+                .is_none(),
+            "a third report within the window is refused"
+        );
+        let later = Throttle {
+            limit: 2,
+            since: 101,
+        };
+        assert!(
+            cases::insert(&mut c, &new, &later, 200)
+                .await
+                .unwrap()
+                .is_some(),
+            "the window moves on"
+        );
+
+        // Staff of the node and the handler, of those with a private chat.
+        let worker = |id| people::Sighting {
+            private: id != 12,
+            ..sighting(id, "网格员")
+        };
+        for id in [10, 11, 12] {
+            people::seen(&mut c, &worker(id), 1).await.unwrap();
+        }
+        for id in [10, 12] {
+            let g = Grant {
+                code: grid.clone(),
+                role: Role::Worker,
+                post: Post::A,
+            };
+            people::grant_role(&mut c, id, &g, None, 1).await.unwrap();
+        }
+        let mut case = first.unwrap();
+        assert_eq!(
+            cases::reachable_staff(&mut c, &case).await.unwrap(),
+            vec![10]
+        );
+        case.handler_id = Some(11);
+        assert_eq!(
+            cases::reachable_staff(&mut c, &case).await.unwrap(),
+            vec![10, 11]
+        );
     })
     .await;
 }

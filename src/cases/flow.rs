@@ -26,7 +26,7 @@ pub async fn begin(
     attachment: Option<Attachment>,
 ) -> Outcome {
     let mut d = Draft::new(ctx.sender.id);
-    d.grid = people::get(conn, ctx.sender.id).await?.and_then(|u| u.grid);
+    d.grid = ctx.known.grid.clone();
     d.category = category;
     d.text = text.map(str::to_string);
     add(&mut d, attachment);

@@ -139,25 +139,14 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
     status_back(ctx, conn, &case, None).await?;
     let name = rating_name(l, rating);
     if rating == Rating::Unsatisfied {
-        let mut told = cases::staff_on(conn, &case.node).await?;
-        told.extend(case.handler_id);
-        told.sort_unstable();
-        told.dedup();
-        for user in told {
-            if people::get(conn, user)
-                .await?
-                .is_some_and(|u| u.private_chat)
-            {
-                ctx.out.push(Outgoing::text(
-                    user,
-                    tr!(
-                        l,
-                        "😞 <b>{id}</b> 回访结果：不满意，事项已重办。发送 /case {} 查看。",
-                        "😞 <b>{id}</b> follow-up: the reporter is not satisfied; the case is reopened. Send /case {} to see it.",
-                        id.0
-                    ),
-                ));
-            }
+        let told = tr!(
+            l,
+            "😞 <b>{id}</b> 回访结果：不满意，事项已重办。发送 /case {} 查看。",
+            "😞 <b>{id}</b> follow-up: the reporter is not satisfied; the case is reopened. Send /case {} to see it.",
+            id.0
+        );
+        for user in cases::reachable_staff(conn, &case).await? {
+            ctx.out.push(Outgoing::text(user, told.clone()));
         }
         ctx.out.push(Outgoing::text(
             ctx.chat_id,

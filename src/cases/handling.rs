@@ -221,12 +221,8 @@ pub async fn supervise(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     );
     record(ctx, conn, &case, "supervise", None, Some(&note)).await?;
     super::notify::status_back(ctx, conn, &case, Some(&note)).await?;
-    for user in cases::staff_on(conn, &case.node).await? {
-        if user != ctx.sender.id
-            && people::get(conn, user)
-                .await?
-                .is_some_and(|u| u.private_chat)
-        {
+    for user in cases::reachable_staff(conn, &case).await? {
+        if user != ctx.sender.id {
             ctx.out.push(Outgoing::text(
                 user,
                 tr!(

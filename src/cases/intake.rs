@@ -9,9 +9,9 @@ use super::{category_name, flow};
 use crate::domain::case::{Attachment, Category, Status, Tier};
 use crate::domain::{Level, NodeCode};
 use crate::i18n::esc;
+use crate::store::Conn;
 use crate::store::cases::{self, Case, Event, NewCase};
 use crate::store::outbox::Outgoing;
-use crate::store::{Conn, people};
 use crate::telegram::command;
 use crate::telegram::context::{Ctx, Outcome, UserError};
 use crate::tr;
@@ -81,13 +81,8 @@ pub async fn report(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         },
     )
     .await?;
-    let reporter = people::get(conn, ctx.sender.id).await?;
-    if reporter.as_ref().is_some_and(|u| u.grid.is_none()) {
-        people::set_grid(conn, ctx.sender.id, &grid).await?;
-    }
     let (id, cat) = (case.id, category_name(l, case.category));
-    let private = reporter.is_some_and(|u| u.private_chat);
-    if private {
+    if ctx.known.private_chat {
         ctx.out.push(Outgoing::text(
             ctx.sender.id,
             tr!(
@@ -116,23 +111,14 @@ pub async fn report(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
 pub async fn open(ctx: &mut Ctx, conn: &mut Conn, r: &Report<'_>) -> Result<Case, UserError> {
     let l = ctx.locale;
     let settings = &ctx.app.settings.cases;
-    let (limit, window) = (settings.report_limit, settings.report_window);
-    let recent = cases::opened_by_since(conn, ctx.sender.id, ctx.now - window + 1).await?;
-    if recent >= limit {
-        let minutes = (window + 59) / 60;
-        return Err(ctx.refuse(tr!(
-            l,
-            "您在 {minutes} 分钟内已反映 {recent} 件事项，请稍后再试。紧急情况请直接拨打 110。",
-            "You have reported {recent} matters within {minutes} minutes; please wait a little. In an emergency call 110."
-        )));
-    }
     let text = if r.text.is_empty() {
         tr!(l, "（见附件）", "(see attachment)")
     } else {
         r.text.to_string()
     };
     let tier = Tier::Everyday;
-    let case = cases::insert(
+    let (limit, window) = (settings.report_limit, settings.report_window);
+    let opened = cases::insert(
         conn,
         &NewCase {
             grid: r.grid,
@@ -145,9 +131,21 @@ pub async fn open(ctx: &mut Ctx, conn: &mut Conn, r: &Report<'_>) -> Result<Case
             origin_message_id: r.origin_message_id,
             deadline_at: Some(ctx.now + settings.deadline(tier)),
         },
+        &cases::Throttle {
+            limit,
+            since: ctx.now - window + 1,
+        },
         ctx.now,
     )
     .await?;
+    let Some(case) = opened else {
+        let minutes = (window + 59) / 60;
+        return Err(ctx.refuse(tr!(
+            l,
+            "您在 {minutes} 分钟内已反映 {limit} 件事项，请稍后再试。紧急情况请直接拨打 110。",
+            "You have reported {limit} matters within {minutes} minutes; please wait a little. In an emergency call 110."
+        )));
+    };
     let id = case.id;
     for a in r.attachments {
         cases::attach(conn, id, a, ctx.now).await?;

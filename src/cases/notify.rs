@@ -133,7 +133,7 @@ pub async fn escalated(
 /// new case (with buttons to see and take it).
 pub async fn new_case(ctx: &mut Ctx, conn: &mut Conn, case: &Case) -> Result<(), UserError> {
     let l = ctx.locale;
-    let staff = cases::staff_on(conn, &case.node).await?;
+    let staff = cases::reachable_staff(conn, case).await?;
     if staff.is_empty() {
         return Ok(());
     }
@@ -149,18 +149,9 @@ pub async fn new_case(ctx: &mut Ctx, conn: &mut Conn, case: &Case) -> Result<(),
         (tr!(l, "受理", "Accept"), format!("c:s:{}:accept", id.0)),
         (tr!(l, "查看", "View"), format!("c:v:{}", id.0)),
     ]]);
-    for user in staff {
-        if user == ctx.sender.id {
-            continue;
-        }
-        if people::get(conn, user)
-            .await?
-            .is_some_and(|u| u.private_chat)
-        {
-            let mut m = Outgoing::text(user, text.clone());
-            m.markup = markup.clone();
-            ctx.out.push(m);
-        }
+    for user in staff.into_iter().filter(|u| *u != ctx.sender.id) {
+        ctx.out
+            .push(Outgoing::text(user, text.clone()).with_markup(markup.clone()));
     }
     Ok(())
 }

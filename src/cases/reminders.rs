@@ -7,8 +7,8 @@ use crate::app::App;
 use crate::outbox;
 use crate::scheduler::{Job, JobFuture};
 use crate::store::cases::{self, Event};
+use crate::store::groups;
 use crate::store::outbox::Outgoing;
-use crate::store::{groups, people};
 use crate::tr;
 
 pub struct Reminders;
@@ -79,19 +79,11 @@ async fn remind_due(app: &App, now: i64) -> anyhow::Result<()> {
                 id.0
             )
         };
-        let mut to = cases::staff_on(&mut tx, &case.node).await?;
-        to.extend(case.handler_id);
-        to.sort_unstable();
-        to.dedup();
-        let mut msgs = Vec::new();
-        for user in to {
-            if people::get(&mut tx, user)
-                .await?
-                .is_some_and(|u| u.private_chat)
-            {
-                msgs.push(Outgoing::text(user, text.clone()));
-            }
-        }
+        let mut msgs: Vec<Outgoing> = cases::reachable_staff(&mut tx, &case)
+            .await?
+            .into_iter()
+            .map(|user| Outgoing::text(user, text.clone()))
+            .collect();
         if let Some(sup) = case.supervisor.as_ref().filter(|_| case.supervised)
             && let Some(g) = groups::by_node(&mut tx, sup).await?.filter(|g| g.active)
         {

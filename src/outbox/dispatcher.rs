@@ -80,7 +80,7 @@ const LEASE: Duration = Duration::from_secs(60);
 /// The least time between two passes over the queue (well under the
 /// one-second pacing of a chat, so nothing waits noticeably for it).
 const MIN_PASS_GAP: Duration = Duration::from_millis(20);
-/// How many pending rows one pass looks at.
+/// How many chats one pass looks at (the first pending row of each).
 const SCAN: i64 = 2000;
 
 pub struct Dispatcher<T: Transport> {

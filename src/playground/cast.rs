@@ -93,7 +93,15 @@ pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<
     };
     for (name, username, duty, about) in PEOPLE {
         let id = sandbox.add_user(name, Some(username));
-        people::seen(&mut tx, id, Some(username), name, None, now).await?;
+        let sighting = people::Sighting {
+            id,
+            username: Some(username),
+            first_name: name,
+            last_name: None,
+            private: false,
+            grid: None,
+        };
+        people::seen(&mut tx, &sighting, now).await?;
         if let Some((role, code, post)) = duty {
             let grant = Grant {
                 code: NodeCode::parse(code)?,

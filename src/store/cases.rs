@@ -109,12 +109,27 @@ pub struct NewCase<'a> {
     pub deadline_at: Option<i64>,
 }
 
-/// Opens a case and returns it as stored (one statement: `RETURNING`).
-pub async fn insert(conn: &mut Conn, c: &NewCase<'_>, now: i64) -> sqlx::Result<Case> {
-    let row = sqlx::query(&format!(
+/// At most `limit` reports by one person opened since `since`.
+pub struct Throttle {
+    pub limit: i64,
+    pub since: i64,
+}
+
+/// Opens a case and returns it as stored, unless its reporter has already
+/// opened `throttle.limit` since `throttle.since` (`None`): the count, the
+/// insert and the read-back are one statement.
+pub async fn insert(
+    conn: &mut Conn,
+    c: &NewCase<'_>,
+    throttle: &Throttle,
+    now: i64,
+) -> sqlx::Result<Option<Case>> {
+    sqlx::query(&format!(
         "INSERT INTO cases (grid_code, node_code, category, tier, status, reporter_id, anonymous, text, \
          origin_chat_id, origin_message_id, opened_at, deadline_at, updated_at) \
-         VALUES ($1, $1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $9) RETURNING {COLUMNS}"
+         SELECT $1, $1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $9 \
+         WHERE (SELECT COUNT(*) FROM cases WHERE reporter_id = $4 AND opened_at >= $11) < $12 \
+         RETURNING {COLUMNS}"
     ))
     .bind(c.grid.as_str())
     .bind(c.category.key())
@@ -126,9 +141,12 @@ pub async fn insert(conn: &mut Conn, c: &NewCase<'_>, now: i64) -> sqlx::Result<
     .bind(c.origin_message_id)
     .bind(now)
     .bind(c.deadline_at)
-    .fetch_one(&mut *conn)
-    .await?;
-    case(row)
+    .bind(throttle.since)
+    .bind(throttle.limit)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(case)
+    .transpose()
 }
 
 pub async fn get(conn: &mut Conn, id: CaseId) -> sqlx::Result<Option<Case>> {
@@ -277,15 +295,6 @@ pub(crate) fn from_e6(v: Option<i64>) -> f64 {
 }
 
 /// How many cases the person opened since `since` (the throttle).
-pub async fn opened_by_since(conn: &mut Conn, reporter: i64, since: i64) -> sqlx::Result<i64> {
-    sqlx::query("SELECT COUNT(*) AS n FROM cases WHERE reporter_id = $1 AND opened_at >= $2")
-        .bind(reporter)
-        .bind(since)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("n")
-}
-
 /// Which cases `/cases` lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
@@ -380,13 +389,18 @@ pub async fn reminders_due(conn: &mut Conn, now: i64, every: i64) -> sqlx::Resul
     .collect()
 }
 
-/// Users holding any role on `code` (the people told about its cases).
-pub async fn staff_on(conn: &mut Conn, code: &NodeCode) -> sqlx::Result<Vec<i64>> {
-    sqlx::query("SELECT DISTINCT user_id FROM roles WHERE node_code = $1 ORDER BY user_id")
-        .bind(code.as_str())
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| r.try_get("user_id"))
-        .collect()
+/// The people told about a case privately: its handler and the staff of
+/// its node, of those who have started the bot.
+pub async fn reachable_staff(conn: &mut Conn, case: &Case) -> sqlx::Result<Vec<i64>> {
+    sqlx::query(
+        "SELECT id FROM users WHERE private_chat = 1 \
+         AND (id IN (SELECT user_id FROM roles WHERE node_code = $1) OR id = $2) ORDER BY id",
+    )
+    .bind(case.node.as_str())
+    .bind(case.handler_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| r.try_get("id"))
+    .collect()
 }

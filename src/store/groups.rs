@@ -35,18 +35,25 @@ fn group(row: AnyRow) -> sqlx::Result<GroupChat> {
 
 const COLUMNS: &str = "chat_id, title, node_code, active";
 
-/// Records the group (title, whether the bot is in it).
+/// Records the group (title, whether the bot is in it) and returns it.
+/// Runs for every group message, so it writes only a new group or a change.
 pub async fn seen(
     conn: &mut Conn,
     chat_id: i64,
     title: &str,
     active: bool,
     now: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<GroupChat> {
+    let stored = by_chat(conn, chat_id).await?;
+    if let Some(g) = stored
+        .as_ref()
+        .filter(|g| g.title == title && g.active == active)
+    {
+        return Ok(g.clone());
+    }
     sqlx::query(
         "INSERT INTO group_chats (chat_id, title, active, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, active = excluded.active, updated_at = excluded.updated_at \
-         WHERE group_chats.title <> excluded.title OR group_chats.active <> excluded.active",
+         ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, active = excluded.active, updated_at = excluded.updated_at",
     )
     .bind(chat_id)
     .bind(title)
@@ -54,7 +61,12 @@ pub async fn seen(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(GroupChat {
+        chat_id,
+        title: title.to_string(),
+        node: stored.and_then(|g| g.node),
+        active,
+    })
 }
 
 pub async fn set_active(conn: &mut Conn, chat_id: i64, active: bool, now: i64) -> sqlx::Result<()> {

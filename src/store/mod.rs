@@ -65,6 +65,10 @@ impl Store {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(4)
+                    // A ping before every use is one more round trip to
+                    // SQLite's worker thread per transaction; a local file
+                    // does not drop connections.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets the dispatcher read while a handler writes;

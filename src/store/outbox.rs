@@ -206,14 +206,24 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
     })
 }
 
-/// The oldest pending rows, in queue order (callers keep per-chat order by
-/// taking only the first row of each chat).
+/// The oldest pending row of each chat (a chat's messages go out in queue
+/// order), oldest first, at most `limit` chats. The rows queued behind them
+/// are not read: `heads` steps from one chat to the next through the
+/// `outbox_pending` index (a loose index scan), so a pass costs a few
+/// lookups per chat however long the queue is.
 pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pending>> {
     sqlx::query(
-        "SELECT o.id, o.chat_id, o.kind, o.text, o.markup, o.reply_to, o.edit_of, o.attempts, o.not_before_ms, \
+        "WITH RECURSIVE heads(chat_id) AS ( \
+           SELECT MIN(chat_id) FROM outbox WHERE status = 'pending' \
+           UNION ALL \
+           SELECT (SELECT MIN(p.chat_id) FROM outbox p WHERE p.status = 'pending' AND p.chat_id > h.chat_id) \
+           FROM heads h WHERE h.chat_id IS NOT NULL) \
+         SELECT o.id, o.chat_id, o.kind, o.text, o.markup, o.reply_to, o.edit_of, o.attempts, o.not_before_ms, \
          o.lease_until_ms, o.file_name, o.payload, t.message_id AS target_message_id, t.status AS target_status \
-         FROM outbox o LEFT JOIN outbox t ON t.id = o.edit_of \
-         WHERE o.status = 'pending' ORDER BY o.id LIMIT $1",
+         FROM heads h \
+         JOIN outbox o ON o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.status = 'pending' AND p.chat_id = h.chat_id) \
+         LEFT JOIN outbox t ON t.id = o.edit_of \
+         ORDER BY o.id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *conn)

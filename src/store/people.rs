@@ -45,32 +45,73 @@ fn user(row: AnyRow) -> sqlx::Result<User> {
 
 const USER_COLUMNS: &str = "id, username, first_name, last_name, private_chat, grid_code";
 
-/// Records what Telegram says about a user; keeps what we learnt before
-/// (private chat, grid) unless told otherwise. Runs for every message, so
-/// it writes only when something changed.
-pub async fn seen(
-    conn: &mut Conn,
-    id: i64,
-    username: Option<&str>,
-    first_name: &str,
-    last_name: Option<&str>,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO users (id, username, first_name, last_name, private_chat, updated_at) VALUES ($1, $2, $3, $4, 0, $5) \
-         ON CONFLICT (id) DO UPDATE SET username = excluded.username, first_name = excluded.first_name, \
-         last_name = excluded.last_name, updated_at = excluded.updated_at \
-         WHERE users.username IS DISTINCT FROM excluded.username OR users.first_name <> excluded.first_name \
-         OR users.last_name IS DISTINCT FROM excluded.last_name",
+/// What one message or button press tells about its sender.
+#[derive(Debug, Clone, Copy)]
+pub struct Sighting<'a> {
+    pub id: i64,
+    pub username: Option<&'a str>,
+    pub first_name: &'a str,
+    pub last_name: Option<&'a str>,
+    /// They wrote to the bot privately, so it may write to them.
+    pub private: bool,
+    /// They wrote in the group of this grid: their grid, unless one is known.
+    pub grid: Option<&'a NodeCode>,
+}
+
+/// Records what Telegram says about a user and returns what the bot knows
+/// of them, with their grants. Runs for every update, so the usual case is
+/// one read: it writes only a new user or a change.
+pub async fn seen(conn: &mut Conn, s: &Sighting<'_>, now: i64) -> sqlx::Result<(User, Vec<Grant>)> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.first_name, u.last_name, u.private_chat, u.grid_code, \
+         r.node_code, r.role, r.backup \
+         FROM (SELECT $1 AS id) k LEFT JOIN users u ON u.id = k.id LEFT JOIN roles r ON r.user_id = k.id \
+         ORDER BY r.node_code, r.role",
     )
-    .bind(id)
-    .bind(username.map(str::to_lowercase))
-    .bind(first_name)
-    .bind(last_name)
-    .bind(now)
-    .execute(&mut *conn)
+    .bind(s.id)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(())
+    let mut grants = Vec::new();
+    for row in &rows {
+        if row.try_get::<Option<String>, _>("node_code")?.is_some() {
+            grants.push(grant(row)?);
+        }
+    }
+    let stored = match rows.into_iter().next() {
+        Some(row) if row.try_get::<Option<i64>, _>("id")?.is_some() => Some(user(row)?),
+        _ => None,
+    };
+    let username = s.username.map(str::to_lowercase);
+    let now_known = User {
+        id: s.id,
+        username: username.clone(),
+        first_name: s.first_name.to_string(),
+        last_name: s.last_name.map(str::to_string),
+        private_chat: s.private || stored.as_ref().is_some_and(|u| u.private_chat),
+        grid: stored
+            .as_ref()
+            .and_then(|u| u.grid.clone())
+            .or_else(|| s.grid.cloned()),
+    };
+    if stored.as_ref() != Some(&now_known) {
+        sqlx::query(
+            "INSERT INTO users (id, username, first_name, last_name, private_chat, grid_code, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (id) DO UPDATE SET username = excluded.username, first_name = excluded.first_name, \
+             last_name = excluded.last_name, private_chat = excluded.private_chat, \
+             grid_code = excluded.grid_code, updated_at = excluded.updated_at",
+        )
+        .bind(s.id)
+        .bind(username)
+        .bind(s.first_name)
+        .bind(s.last_name)
+        .bind(flag(now_known.private_chat))
+        .bind(now_known.grid.as_ref().map(|g| g.as_str().to_string()))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok((now_known, grants))
 }
 
 /// A user named only by an import file; a later message from them fills in the rest.

@@ -7,12 +7,12 @@
 
 use teloxide::types::CallbackQuery;
 
-use super::context::{Ctx, Here, Person, UserError};
+use super::context::{Ctx, Here, Person, UserError, arrive};
 use super::updates::explain;
 use crate::app::App;
 use crate::i18n::plain;
 use crate::outbox;
-use crate::store::{Conn, people, updates};
+use crate::store::Conn;
 use crate::tr;
 
 /// The short notice Telegram shows the presser.
@@ -62,19 +62,10 @@ pub async fn on_press(
     };
     let data = q.data.clone().unwrap_or_default();
     let mut tx = app.store.begin().await?;
-    if !updates::mark_processed(&mut tx, update_id, now).await? {
+    let Some(arrival) = arrive(&mut tx, update_id, msg.chat(), &q.from, now).await? else {
         return Ok(None);
-    }
-    people::seen(
-        &mut tx,
-        presser.id,
-        presser.username.as_deref(),
-        &presser.name,
-        None,
-        now,
-    )
-    .await?;
-    let mut ctx = Ctx::load(app, &mut tx, here, presser, None, None).await?;
+    };
+    let mut ctx = Ctx::new(app, here, presser, arrival, None, None);
     let toast = match route(&mut ctx, &mut tx, &data).await {
         Ok(text) => {
             outbox::queue(&mut tx, &ctx.out, now).await?;
@@ -84,7 +75,7 @@ pub async fn on_press(
         Err(err) => {
             tx.rollback().await?;
             let mut tx = app.store.begin().await?;
-            updates::mark_processed(&mut tx, update_id, now).await?;
+            arrive(&mut tx, update_id, msg.chat(), &q.from, now).await?;
             tx.commit().await?;
             Toast {
                 text: plain(&explain(&ctx, err)),

@@ -1,12 +1,14 @@
 //! What a command handler knows about the message it answers, and the one
 //! error type for what the user is told.
 
+use teloxide::types::{Chat, User};
+
 use crate::app::App;
-use crate::domain::{Action, Actor, Denied, Node, NodeCode};
+use crate::domain::{Action, Actor, Denied, Grant, Level, Node, NodeCode};
 use crate::i18n::{Locale, esc};
 use crate::store::groups::GroupChat;
 use crate::store::outbox::Outgoing;
-use crate::store::{Conn, groups, nodes, people};
+use crate::store::{Conn, groups, nodes, people, updates};
 use crate::telegram::command::CommandSpec;
 use crate::tr;
 
@@ -39,6 +41,8 @@ pub struct Ctx {
     /// `None` in a private chat.
     pub group: Option<GroupChat>,
     pub sender: Person,
+    /// What the bot knows of the sender (private chat open, grid).
+    pub known: people::User,
     pub actor: Actor,
     /// The author of the message this command replies to.
     pub replied: Option<Person>,
@@ -89,34 +93,80 @@ pub struct Here {
     pub message_id: i64,
 }
 
+/// An update's sender and chat as recorded by [`arrive`].
+pub struct Arrival {
+    pub group: Option<GroupChat>,
+    pub known: people::User,
+    pub grants: Vec<Grant>,
+}
+
+/// Starts an update's work inside its transaction: records the update (so a
+/// redelivered one changes nothing twice), the group and the sender. `None`
+/// when the update was handled before.
+pub async fn arrive(
+    conn: &mut Conn,
+    update_id: i64,
+    chat: &Chat,
+    from: &User,
+    now: i64,
+) -> anyhow::Result<Option<Arrival>> {
+    if !updates::mark_processed(conn, update_id, now).await? {
+        return Ok(None);
+    }
+    let group = if chat.is_private() {
+        None
+    } else {
+        Some(groups::seen(conn, chat.id.0, chat.title().unwrap_or_default(), true, now).await?)
+    };
+    let grid = group
+        .as_ref()
+        .and_then(|g| g.node.as_ref())
+        .filter(|c| c.level() == Level::Grid);
+    let (known, grants) = people::seen(
+        conn,
+        &people::Sighting {
+            id: from.id.0 as i64,
+            username: from.username.as_deref(),
+            first_name: &from.first_name,
+            last_name: from.last_name.as_deref(),
+            private: chat.is_private(),
+            grid,
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(Arrival {
+        group,
+        known,
+        grants,
+    }))
+}
+
 impl Ctx {
-    /// Loads what the permission rule and the handlers need about the sender and the chat.
-    pub async fn load(
+    /// What the permission rule and the handlers need about the sender and
+    /// the chat, from what [`arrive`] recorded.
+    pub fn new(
         app: &App,
-        conn: &mut Conn,
         here: Here,
         sender: Person,
+        arrival: Arrival,
         replied: Option<Person>,
         tg_admin: Option<bool>,
-    ) -> anyhow::Result<Ctx> {
+    ) -> Ctx {
         let actor = Actor {
             user_id: sender.id,
             superadmin: app.settings.superadmins.contains(&sender.id),
-            grants: people::grants_of(conn, sender.id).await?,
+            grants: arrival.grants,
         };
-        let group = if here.private {
-            None
-        } else {
-            groups::by_chat(conn, here.chat_id).await?
-        };
-        Ok(Ctx {
+        Ctx {
             app: app.clone(),
             locale: app.settings.locale,
             now: app.clock.now(),
             chat_id: here.chat_id,
             message_id: here.message_id,
-            group,
+            group: arrival.group,
             sender,
+            known: arrival.known,
             actor,
             replied,
             tg_admin,
@@ -124,7 +174,7 @@ impl Ctx {
             reply_markup: None,
             attachment: None,
             replied_text: None,
-        })
+        }
     }
 
     pub fn in_private(&self) -> bool {

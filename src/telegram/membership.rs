@@ -34,9 +34,8 @@ pub async fn on_my_chat_member(
     let l = app.settings.locale;
     let mut out = Vec::new();
     if is_in && !was_in {
-        let before = groups::by_chat(&mut tx, chat_id).await?;
-        groups::seen(&mut tx, chat_id, &title, true, now).await?;
-        let bound = match before.and_then(|g| g.node) {
+        let group = groups::seen(&mut tx, chat_id, &title, true, now).await?;
+        let bound = match group.node {
             Some(code) => nodes::get(&mut tx, &code).await?,
             None => None,
         };

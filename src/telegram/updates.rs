@@ -12,7 +12,7 @@ use super::command::{self, Invocation};
 use super::commands::{
     addnode, alert, alerts, bind, help, roles, schedule, staff, start, stats, tree, whoami,
 };
-use super::context::{Ctx, Here, Outcome, Person, UserError};
+use super::context::{Arrival, Ctx, Here, Outcome, Person, UserError, arrive};
 use super::membership;
 use crate::app::App;
 use crate::cases;
@@ -20,7 +20,7 @@ use crate::domain::case::{Attachment, Step};
 use crate::i18n::esc;
 use crate::outbox;
 use crate::store::outbox::Outgoing;
-use crate::store::{Conn, Tx, groups, people, updates};
+use crate::store::{Conn, Tx};
 use crate::tr;
 
 pub async fn handle(app: &App, bot: &Bot, update: Update) -> anyhow::Result<()> {
@@ -47,42 +47,6 @@ pub(crate) fn person(u: &User) -> Person {
     }
 }
 
-/// Opens the update's transaction: false if it was handled before.
-async fn begin(
-    app: &App,
-    tx: &mut Tx,
-    update_id: i64,
-    msg: &Message,
-    from: &User,
-) -> anyhow::Result<bool> {
-    let now = app.clock.now();
-    if !updates::mark_processed(tx, update_id, now).await? {
-        return Ok(false);
-    }
-    people::seen(
-        tx,
-        from.id.0 as i64,
-        from.username.as_deref(),
-        &from.first_name,
-        from.last_name.as_deref(),
-        now,
-    )
-    .await?;
-    if msg.chat.is_private() {
-        people::set_private_chat(tx, from.id.0 as i64, true).await?;
-    } else {
-        groups::seen(
-            tx,
-            msg.chat.id.0,
-            msg.chat.title().unwrap_or_default(),
-            true,
-            now,
-        )
-        .await?;
-    }
-    Ok(true)
-}
-
 async fn on_message(app: &App, bot: &Bot, update_id: i64, msg: &Message) -> anyhow::Result<()> {
     let Some(from) = msg.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(());
@@ -107,36 +71,12 @@ async fn on_message(app: &App, bot: &Bot, update_id: i64, msg: &Message) -> anyh
 /// a private chat point to /help rather than staying silent.
 async fn on_chatter(app: &App, update_id: i64, msg: &Message, from: &User) -> anyhow::Result<()> {
     let mut tx = app.store.begin().await?;
-    if !begin(app, &mut tx, update_id, msg, from).await? {
+    let Some(arrival) = arrive(&mut tx, update_id, &msg.chat, from, app.clock.now()).await? else {
         return Ok(());
-    }
-    let user_id = from.id.0 as i64;
-    if msg.chat.is_private()
-        && let Some(msgs) = private_flow(app, &mut tx, msg, from).await?
-    {
+    };
+    if msg.chat.is_private() {
+        let msgs = private_flow(app, &mut tx, msg, from, arrival).await?;
         outbox::queue(&mut tx, &msgs, app.clock.now()).await?;
-    } else if msg.chat.is_private() {
-        let l = app.settings.locale;
-        let hint = tr!(
-            l,
-            "发送 /help 查看我能做什么。",
-            "Send /help to see what I can do."
-        );
-        outbox::queue(
-            &mut tx,
-            &[Outgoing::text(msg.chat.id.0, hint).replying_to(Some(i64::from(msg.id.0)))],
-            app.clock.now(),
-        )
-        .await?;
-    } else if let Some(grid) = groups::by_chat(&mut tx, msg.chat.id.0)
-        .await?
-        .and_then(|g| g.node)
-        .filter(|c| c.level() == crate::domain::Level::Grid)
-        && people::get(&mut tx, user_id)
-            .await?
-            .is_some_and(|u| u.grid.is_none())
-    {
-        people::set_grid(&mut tx, user_id, &grid).await?;
     }
     tx.commit().await?;
     app.wake_dispatcher();
@@ -157,24 +97,29 @@ fn attachment_of(msg: &Message) -> Option<Attachment> {
     })
 }
 
-/// A plain private message while the sender is in the guided report flow:
-/// the flow's answer, or `None` when they are not in it.
+/// A plain private message: the guided report flow's answer when the
+/// sender is in it, else a pointer to /help rather than silence.
 async fn private_flow(
     app: &App,
     tx: &mut Tx,
     msg: &Message,
     from: &User,
-) -> anyhow::Result<Option<Vec<Outgoing>>> {
+    arrival: Arrival,
+) -> anyhow::Result<Vec<Outgoing>> {
     let here = Here {
         chat_id: msg.chat.id.0,
         private: true,
         message_id: i64::from(msg.id.0),
     };
-    let mut ctx = Ctx::load(app, tx, here, person(from), None, None).await?;
+    let mut ctx = Ctx::new(app, here, person(from), arrival, None, None);
     ctx.attachment = attachment_of(msg);
     let text = msg.text().or(msg.caption());
     let reply = match cases::flow::on_message(&mut ctx, tx, text).await {
-        Ok(None) => return Ok(None),
+        Ok(None) => tr!(
+            ctx.locale,
+            "发送 /help 查看我能做什么。",
+            "Send /help to see what I can do."
+        ),
         Ok(Some(text)) => text,
         Err(e) => explain(&ctx, e),
     };
@@ -182,7 +127,7 @@ async fn private_flow(
     first.markup = ctx.reply_markup.take();
     let mut msgs = vec![first];
     msgs.append(&mut ctx.out);
-    Ok(Some(msgs))
+    Ok(msgs)
 }
 
 /// Commands whose check needs the sender's Telegram rights in the group.
@@ -209,9 +154,9 @@ async fn on_command(
         None
     };
     let mut tx = app.store.begin().await?;
-    if !begin(app, &mut tx, update_id, msg, from).await? {
+    let Some(arrival) = arrive(&mut tx, update_id, &msg.chat, from, app.clock.now()).await? else {
         return Ok(());
-    }
+    };
     let replied = msg
         .reply_to_message()
         .and_then(|m| m.from.as_ref())
@@ -222,7 +167,7 @@ async fn on_command(
         private: msg.chat.is_private(),
         message_id: i64::from(msg.id.0),
     };
-    let mut ctx = Ctx::load(app, &mut tx, here, person(from), replied, tg_admin).await?;
+    let mut ctx = Ctx::new(app, here, person(from), arrival, replied, tg_admin);
     ctx.attachment = attachment_of(msg);
     ctx.replied_text = msg
         .reply_to_message()
@@ -251,7 +196,10 @@ async fn on_command(
                 text.push_str(&tr!(ctx.locale, "\n用法：{usage}", "\nUsage: {usage}"));
             }
             let mut tx = app.store.begin().await?;
-            if !begin(app, &mut tx, update_id, msg, from).await? {
+            if arrive(&mut tx, update_id, &msg.chat, from, ctx.now)
+                .await?
+                .is_none()
+            {
                 return Ok(());
             }
             outbox::queue(

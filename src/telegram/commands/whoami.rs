@@ -1,7 +1,7 @@
 //! `/whoami`: your roles and nodes.
 
 use crate::i18n::esc;
-use crate::store::{Conn, nodes, people};
+use crate::store::{Conn, nodes};
 use crate::telegram::context::{Ctx, Outcome};
 use crate::tr;
 
@@ -34,7 +34,7 @@ pub async fn run(ctx: &mut Ctx, conn: &mut Conn, _args: &str) -> Outcome {
             ));
         }
     }
-    if let Some(grid) = people::get(conn, me.id).await?.and_then(|u| u.grid) {
+    if let Some(grid) = ctx.known.grid.clone() {
         let name = nodes::get(conn, &grid)
             .await?
             .map(|n| n.name)
