@@ -184,6 +184,19 @@ async fn buttons_recheck_permission_and_refuse_forged_data() {
     let a = press(&bot, w.worker, notice.message_id, w.worker, "c:s:1:accept").await;
     assert!(!a.show_alert, "{a:?}");
     assert_eq!(case(&bot, 1).await.status, Status::Accepted);
+    // The notice pressed on becomes the card, with only the steps that remain;
+    // nothing new is posted in the worker's chat.
+    let sent_before = bot.sandbox.messages(w.worker).len();
+    let card = wait_edited(&bot, w.worker, notice.message_id, "已受理").await;
+    assert!(
+        card.text.contains("路灯坏了") && card.text.contains("经过"),
+        "{card}"
+    );
+    assert!(
+        !card.has_button("c:s:1:accept") && card.has_button("c:s:1:escalate"),
+        "{card}"
+    );
+    assert_eq!(bot.sandbox.messages(w.worker).len(), sent_before);
     // The same button again is refused by the state machine.
     let a = press(&bot, w.worker, notice.message_id, w.worker, "c:s:1:accept").await;
     assert!(a.text.unwrap().contains("不能受理"));
@@ -191,11 +204,57 @@ async fn buttons_recheck_permission_and_refuse_forged_data() {
     let line = wait_text(&bot, w.group, "#1 安全隐患 · 已受理").await;
     assert!(line.text.contains("张居民"), "{line}");
 
-    // A staff command replying to a message about the case may leave the id out.
+    // A staff command replying to a message about the case may leave the id
+    // out; taken in the case's own group, the public line is the one answer.
     let r = bot
         .say_replying(w.group, w.worker, line.message_id, "/note 换灯泡")
         .await;
     assert!(r.text.contains("#1 安全隐患 · 处理中"), "{}", r.text);
+    bot.say(w.worker, w.worker, "/resolve 1 已更换").await;
+    wait_text(&bot, w.group, "#1 安全隐患 · 已解决").await;
+    assert_eq!(count_with(&bot, w.group, "安全隐患 · 处理中"), 1);
+}
+
+/// Waits until message `id` in `chat` has been edited to contain `needle`.
+async fn wait_edited(bot: &TestBot, chat: i64, id: i64, needle: &str) -> SentMessage {
+    let mut found = None;
+    bot.sandbox
+        .wait_until(&format!("message {id} edited to {needle:?}"), |s| {
+            found = s
+                .messages(chat)
+                .into_iter()
+                .find(|m| m.message_id == id && m.edits > 0 && m.text.contains(needle));
+            found.is_some()
+        })
+        .await;
+    found.unwrap()
+}
+
+#[tokio::test]
+async fn a_report_replying_to_a_location_takes_it_along() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    let at = bot
+        .sandbox
+        .send_location(w.group, w.resident, 41.7712, 123.4321);
+    let reply = bot
+        .say_replying(w.group, w.resident, at, "/report 隐患 这里井盖丢了")
+        .await;
+    assert!(reply.text.contains("#1"), "{}", reply.text);
+    let card = bot.say(w.worker, w.worker, "/case 1").await;
+    assert!(card.text.contains("41.77120, 123.43210"), "{card}");
+    // A report replying to the bot's own message takes nothing from it.
+    let r = bot
+        .say_replying(
+            w.group,
+            w.resident,
+            reply.message_id,
+            "/report 隐患 路灯不亮",
+        )
+        .await;
+    assert!(r.text.contains("#2"), "{}", r.text);
+    let card = bot.say(w.worker, w.worker, "/case 2").await;
+    assert!(!card.text.contains("位置"), "{card}");
 }
 
 #[tokio::test]
@@ -326,6 +385,19 @@ async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
     .await;
     assert!(!a.show_alert, "{a:?}");
     wait_text(&bot, w.worker, "不满意，事项已重办").await;
+    // A comment may follow the rating, once; it reaches the handlers.
+    let r = bot.say(w.resident, w.resident, "楼上还是在漏水").await;
+    assert!(r.text.contains("已收到您对 #1 的意见"), "{}", r.text);
+    wait_text(&bot, w.worker, "#1 反映人的意见（不满意）：楼上还是在漏水").await;
+    let r = bot.say(w.resident, w.resident, "还有一句").await;
+    assert!(r.text.contains("/help"), "{}", r.text);
+    let comments: Vec<_> = events(&bot, 1)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "comment")
+        .collect();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0].note.as_deref(), Some("楼上还是在漏水"));
     let c = case(&bot, 1).await;
     assert_eq!(
         (c.status, c.rating.map(|r| r.key())),
@@ -380,6 +452,11 @@ async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
         (c.status, c.rating.map(|r| r.key())),
         (Status::Closed, Some("satisfied"))
     );
+    // After the window a plain message is no comment.
+    bot.clock.advance(2 * 3600);
+    let r = bot.say(w.resident, w.resident, "谢谢").await;
+    assert!(r.text.contains("/help"), "{}", r.text);
+    assert!(events(&bot, 2).await.iter().all(|e| e.kind != "comment"));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use super::{
     when,
 };
 use crate::domain::Action;
-use crate::domain::case::{Attachment, CaseId, Step};
+use crate::domain::case::{Attachment, CaseId, Rating, Step};
 use crate::i18n::esc;
 use crate::store::cases::{self, Case, Filter};
 use crate::store::{Conn, people};
@@ -135,15 +135,18 @@ pub async fn render(
             ("report", _) => tr!(l, "反映", "reported"),
             ("note", _) => tr!(l, "备注", "note"),
             ("rate", _) => tr!(l, "评价", "rated"),
+            ("comment", _) => tr!(l, "意见", "comment"),
             ("supervise", _) => tr!(l, "督办", "supervision"),
             (_, Some(to)) => status_name(l, to).to_string(),
             (k, None) => k.to_string(),
         };
-        let note = e
-            .note
-            .as_deref()
-            .map(|n| format!("：{}", esc(&excerpt(n, 300))))
-            .unwrap_or_default();
+        let note = match (e.kind.as_str(), e.note.as_deref()) {
+            ("rate", Some(key)) => Rating::parse(key)
+                .map(|r| format!("：{}", rating_name(l, r)))
+                .unwrap_or_default(),
+            (_, Some(n)) => format!("：{}", esc(&excerpt(n, 300))),
+            (_, None) => String::new(),
+        };
         t.push_str(&format!("\n{} {actor} {what}{note}", when(ctx, e.at)));
     }
     let buttons = if ctx.actor.may(Action::Operate(&case.node)).is_ok() {

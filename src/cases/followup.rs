@@ -1,8 +1,10 @@
 //! The follow-up visit (回访): some time after a case is resolved the
 //! reporter is asked 满意 / 基本满意 / 不满意; an unanswered question is asked
 //! once more, then left. A satisfied answer closes the case; 不满意 reopens
-//! it and tells its handlers.
+//! it and tells its handlers. Within [`COMMENT_WINDOW`] of rating, the
+//! reporter's next plain private message is kept as their comment.
 
+use super::intake::MAX_TEXT;
 use super::notify::{keyboard, status_back};
 use super::{category_name, load, rating_name, record};
 use crate::app::App;
@@ -15,8 +17,11 @@ use crate::store::cases::{self, Event};
 use crate::store::outbox::Outgoing;
 use crate::store::{Conn, people};
 use crate::telegram::callbacks::Pressed;
-use crate::telegram::context::Ctx;
+use crate::telegram::context::{Ctx, UserError};
 use crate::tr;
+
+/// How long after rating a plain private message counts as the comment.
+pub const COMMENT_WINDOW: i64 = 3600;
 
 pub struct FollowUp;
 
@@ -152,8 +157,8 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
             ctx.chat_id,
             tr!(
                 l,
-                "已记录：{name}。事项 {id} 已重新办理，我们会继续跟进。",
-                "Noted: {name}. Case {id} is reopened; we will follow it up."
+                "已记录：{name}。事项 {id} 已重新办理，我们会继续跟进。有什么意见，可以在一小时内直接发给我。",
+                "Noted: {name}. Case {id} is reopened; we will follow it up. If you want to say why, just send it to me within the hour."
             ),
         ));
     } else {
@@ -161,10 +166,64 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
             ctx.chat_id,
             tr!(
                 l,
-                "感谢您的评价：{name}。事项 {id} 已办结。",
-                "Thank you: {name}. Case {id} is closed."
+                "感谢您的评价：{name}。事项 {id} 已办结。有什么意见，可以在一小时内直接发给我。",
+                "Thank you: {name}. Case {id} is closed. If you want to add a comment, just send it to me within the hour."
             ),
         ));
     }
     Ok(tr!(l, "谢谢！", "Thank you!"))
+}
+
+/// A plain private message: the reporter's comment on a case they rated
+/// within [`COMMENT_WINDOW`] (once per rating), passed on to its handlers.
+/// `None` when no case is waiting for one.
+pub async fn comment(
+    ctx: &mut Ctx,
+    conn: &mut Conn,
+    text: Option<&str>,
+) -> Result<Option<String>, UserError> {
+    let l = ctx.locale;
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let since = ctx.now - COMMENT_WINDOW;
+    let Some(id) = cases::awaiting_comment(conn, ctx.sender.id, since).await? else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_TEXT {
+        return Err(ctx.refuse(tr!(
+            l,
+            "内容太长（最多 {MAX_TEXT} 字），请精简后再发。",
+            "Too long (at most {MAX_TEXT} characters); please shorten it."
+        )));
+    }
+    let case = load(ctx, conn, id).await?;
+    cases::add_event(
+        conn,
+        id,
+        &Event {
+            actor_id: Some(ctx.sender.id),
+            kind: "comment".into(),
+            from: None,
+            to: None,
+            note: Some(text.to_string()),
+            at: ctx.now,
+        },
+    )
+    .await?;
+    let rating = case.rating.map(|r| rating_name(l, r)).unwrap_or_default();
+    let told = tr!(
+        l,
+        "💬 <b>{id}</b> 反映人的意见（{rating}）：{}",
+        "💬 <b>{id}</b> the reporter's comment ({rating}): {}",
+        esc(text)
+    );
+    for user in cases::reachable_staff(conn, &case).await? {
+        ctx.out.push(Outgoing::text(user, told.clone()));
+    }
+    Ok(Some(tr!(
+        l,
+        "已收到您对 {id} 的意见，已转给承办人员。谢谢！",
+        "Your comment on {id} is passed on to its handlers. Thank you!"
+    )))
 }

@@ -62,8 +62,14 @@ fn need_text(ctx: &Ctx, spec: &'static CommandSpec, text: &str) -> Result<(), Us
     Ok(())
 }
 
+/// The reply to a step: the case's new status, unless the public line
+/// already answers the command in this group (then nothing more).
 fn done(ctx: &Ctx, case: &cases::Case) -> String {
-    format!("✅ {}", public_line(ctx.locale, case))
+    if super::notify::posts_here(ctx, case) {
+        String::new()
+    } else {
+        format!("✅ {}", public_line(ctx.locale, case))
+    }
 }
 
 /// `/accept`, `/resolve`, `/fail`, `/escalate`, `/reopen`, `/close`.
@@ -163,7 +169,12 @@ pub async fn assign(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             ),
         ));
     }
-    Ok(format!("{} — {}", done(ctx, &case), who.label()))
+    let line = done(ctx, &case);
+    Ok(if line.is_empty() {
+        tr!(l, "📌 已指派给 {}", "📌 Assigned to {}", who.label())
+    } else {
+        format!("{line} — {}", who.label())
+    })
 }
 
 /// `/supervise <id> <deadline>` (挂牌督办): only an admin above the case's node.

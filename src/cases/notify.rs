@@ -92,9 +92,18 @@ pub async fn status_back(
         {
             line.push_str(&format!(" — {}", mention(u.id, &u.display_name())));
         }
-        ctx.out.push(Outgoing::text(case.origin_chat_id, line));
+        // Taken in that very group: the line answers the command there.
+        let reply_to = posts_here(ctx, case).then_some(ctx.message_id);
+        ctx.out
+            .push(Outgoing::text(case.origin_chat_id, line).replying_to(reply_to));
     }
     Ok(())
+}
+
+/// Whether [`status_back`]'s public line goes to the chat the step was taken
+/// in (so the step's own reply need not repeat it).
+pub fn posts_here(ctx: &Ctx, case: &Case) -> bool {
+    case.origin_chat_id < 0 && ctx.chat_id == case.origin_chat_id
 }
 
 /// The parent node's group is told that a case was handed up to it.

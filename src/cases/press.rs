@@ -8,11 +8,10 @@
 //! - `c:cat:<category>`, `c:sub:anon|named`, `c:x` — the private report flow.
 
 use super::handling::step_command;
-use super::notify::public_line;
 use super::{apply, card, flow, followup, load, may_handle, may_view};
 use crate::domain::case::{CaseId, Rating, Step};
 use crate::store::Conn;
-use crate::store::outbox::Outgoing;
+use crate::store::outbox::{self as rows, OutKind, Outgoing};
 use crate::telegram::callbacks::Pressed;
 use crate::telegram::context::{Ctx, UserError};
 use crate::tr;
@@ -38,10 +37,17 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
                 )));
             }
             apply(ctx, conn, &mut case, step, None).await?;
-            ctx.out.push(Outgoing::text(
-                ctx.chat_id,
-                format!("✅ {} — {}", public_line(l, &case), ctx.sender.label()),
-            ));
+            // The pressed message (a card, or a notice of a new case) becomes
+            // the case's card as it is now, with the steps that remain.
+            let (text, markup) = card::render(ctx, conn, &case).await?;
+            let pressed = format!("c:{rest}");
+            ctx.out.push(
+                match rows::pressed(conn, ctx.chat_id, ctx.message_id, &pressed).await? {
+                    Some(row) => Outgoing::acting_on(ctx.chat_id, OutKind::Edit { of: row }, text),
+                    None => Outgoing::text(ctx.chat_id, text),
+                }
+                .with_markup(markup),
+            );
             Ok(tr!(l, "已{}", "Done: {}", super::step_name(l, step)))
         }
         ["v", id] => {

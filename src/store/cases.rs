@@ -216,6 +216,26 @@ pub async fn add_event(conn: &mut Conn, id: CaseId, e: &Event) -> sqlx::Result<(
     Ok(())
 }
 
+/// The reporter's case rated since `since` that has no comment yet (the
+/// latest rated, if several).
+pub async fn awaiting_comment(
+    conn: &mut Conn,
+    reporter: i64,
+    since: i64,
+) -> sqlx::Result<Option<CaseId>> {
+    sqlx::query(
+        "SELECT c.id FROM cases c WHERE c.reporter_id = $1 AND c.rated_at >= $2 \
+         AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'comment' AND e.at >= c.rated_at) \
+         ORDER BY c.rated_at DESC, c.id DESC LIMIT 1",
+    )
+    .bind(reporter)
+    .bind(since)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get("id").map(CaseId))
+    .transpose()
+}
+
 pub async fn events(conn: &mut Conn, id: CaseId) -> sqlx::Result<Vec<Event>> {
     sqlx::query(
         "SELECT actor_id, kind, from_status, to_status, note, at FROM case_events WHERE case_id = $1 ORDER BY id",

@@ -370,10 +370,24 @@ pub async fn status_of(conn: &mut Conn, id: i64) -> sqlx::Result<Option<(String,
         .transpose()
 }
 
-/// The row that sent message `message_id` in `chat_id`.
+/// The row that sent the message a button was pressed on: found by the
+/// message's id, or, when the press beats the record of the send (the id is
+/// written just after Telegram answers), by the pressed button's exact data.
+pub async fn pressed(
+    conn: &mut Conn,
+    chat_id: i64,
+    message_id: i64,
+    callback_data: &str,
+) -> sqlx::Result<Option<i64>> {
+    match by_message(conn, chat_id, message_id).await? {
+        Some(row) => Ok(Some(row)),
+        None => by_button(conn, chat_id, callback_data).await,
+    }
+}
+
 /// The latest text row queued to `chat_id` with a button carrying exactly
-/// `callback_data` — for finding a card whose send has not been recorded yet.
-pub async fn by_button(
+/// `callback_data`.
+async fn by_button(
     conn: &mut Conn,
     chat_id: i64,
     callback_data: &str,
@@ -387,6 +401,7 @@ pub async fn by_button(
         .transpose()
 }
 
+/// The row that sent message `message_id` in `chat_id`.
 pub async fn by_message(
     conn: &mut Conn,
     chat_id: i64,

@@ -53,7 +53,8 @@ pub struct Ctx {
     pub out: Vec<Outgoing>,
     /// Buttons for the reply itself (inline keyboard JSON).
     pub reply_markup: Option<String>,
-    /// The photo or location the message carries.
+    /// The photo or location the message carries (or, for a command, the
+    /// one in the resident's message it replies to).
     pub attachment: Option<crate::domain::case::Attachment>,
     /// The text of the message this one replies to (any author, bots too).
     pub replied_text: Option<String>,

@@ -98,7 +98,8 @@ fn attachment_of(msg: &Message) -> Option<Attachment> {
 }
 
 /// A plain private message: the guided report flow's answer when the
-/// sender is in it, else a pointer to /help rather than silence.
+/// sender is in it, a comment on a case they have just rated, else a
+/// pointer to /help rather than silence.
 async fn private_flow(
     app: &App,
     tx: &mut Tx,
@@ -114,7 +115,11 @@ async fn private_flow(
     let mut ctx = Ctx::new(app, here, person(from), arrival, None, None);
     ctx.attachment = attachment_of(msg);
     let text = msg.text().or(msg.caption());
-    let reply = match cases::flow::on_message(&mut ctx, tx, text).await {
+    let answer = match cases::flow::on_message(&mut ctx, tx, text).await {
+        Ok(None) => cases::followup::comment(&mut ctx, tx, text).await,
+        other => other,
+    };
+    let reply = match answer {
         Ok(None) => tr!(
             ctx.locale,
             "发送 /help 查看我能做什么。",
@@ -168,7 +173,13 @@ async fn on_command(
         message_id: i64::from(msg.id.0),
     };
     let mut ctx = Ctx::new(app, here, person(from), arrival, replied, tg_admin);
-    ctx.attachment = attachment_of(msg);
+    // A location cannot carry a caption: `/report …` in reply to a resident's
+    // photo or location takes that along.
+    ctx.attachment = attachment_of(msg).or_else(|| {
+        msg.reply_to_message()
+            .filter(|m| m.from.as_ref().is_some_and(|u| !u.is_bot))
+            .and_then(attachment_of)
+    });
     ctx.replied_text = msg
         .reply_to_message()
         .and_then(|m| m.text().or(m.caption()))
@@ -177,11 +188,15 @@ async fn on_command(
     let reply_to = Some(ctx.message_id);
     match outcome {
         Ok(text) => {
-            let mut msgs = vec![
-                Outgoing::text(chat_id, text)
-                    .replying_to(reply_to)
-                    .with_markup(ctx.reply_markup.take()),
-            ];
+            // An empty reply: the handler's own messages answer the command.
+            let mut msgs: Vec<Outgoing> = (!text.is_empty())
+                .then(|| {
+                    Outgoing::text(chat_id, text)
+                        .replying_to(reply_to)
+                        .with_markup(ctx.reply_markup.take())
+                })
+                .into_iter()
+                .collect();
             msgs.append(&mut ctx.out);
             outbox::queue(&mut tx, &msgs, ctx.now).await?;
             tx.commit().await?;

@@ -85,12 +85,8 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
                 ));
             }
             ctx.require(Action::Operate(&alert.node))?;
-            // The card is the message pressed on; if the press beats the record of
-            // its send (the id is written just after Telegram answers), find it by its button.
-            let card = match rows::by_message(conn, ctx.chat_id, ctx.message_id).await? {
-                Some(card) => Some(card),
-                None => rows::by_button(conn, ctx.chat_id, &format!("a:send:{id}")).await?,
-            };
+            let card =
+                rows::pressed(conn, ctx.chat_id, ctx.message_id, &format!("a:{what}:{id}")).await?;
             if what == "drop" {
                 store::end(conn, id, "draft", "discarded", None, ctx.now).await?;
                 if let Some(card) = card {
