@@ -129,6 +129,14 @@ impl<T: Transport> Dispatcher<T> {
     /// Runs until `shutdown` resolves, then lets sends in flight finish
     /// (for at most `grace`). Unsent rows stay queued for the next start.
     pub async fn run(self, shutdown: impl Future<Output = ()>, grace: Duration) {
+        // One dispatcher runs per database: a lease still held was taken by a
+        // process that is gone (stopped or crashed mid-send), so resume now
+        // rather than when it runs out.
+        match self.release_leases().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(rows = n, "resuming sends a stopped process had started"),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "could not release old leases"),
+        }
         let mut limiter = RateLimiter::new(self.limits.clone());
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let mut tasks = JoinSet::new();
@@ -159,6 +167,11 @@ impl<T: Transport> Dispatcher<T> {
         }
         let _ =
             tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    }
+
+    async fn release_leases(&self) -> anyhow::Result<u64> {
+        let mut conn = self.store.conn().await?;
+        Ok(rows::release_leases(&mut conn).await?)
     }
 
     /// Starts every send that may go now; returns when to look again.

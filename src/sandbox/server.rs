@@ -81,23 +81,24 @@ fn fault_error(f: &Fault) -> ApiErr {
         }
         Fault::Forbidden(s) => ApiErr::new(403, prefixed("Forbidden:", s)),
         Fault::BadRequest(s) => ApiErr::new(400, prefixed("Bad Request:", s)),
+        Fault::Hang => unreachable!("a hang is no answer"),
     }
 }
 
 /// Takes one injected fault matching this call, if any.
-fn take_fault(w: &mut World, method: &str, chat: Option<i64>) -> Option<ApiErr> {
+fn take_fault(w: &mut World, method: &str, chat: Option<i64>) -> Option<Fault> {
     let lower = method.to_ascii_lowercase();
     let i = w.faults.iter().position(|f| {
         f.method == lower && f.remaining > 0 && (f.chat.is_none() || f.chat == chat)
     })?;
     let rule = &mut w.faults[i];
     rule.remaining -= 1;
-    let err = fault_error(&rule.fault);
+    let fault = rule.fault.clone();
     if rule.remaining == 0 {
         w.faults.remove(i);
     }
     w.stats.errors_injected += 1;
-    Some(err)
+    Some(fault)
 }
 
 async fn handle(
@@ -135,18 +136,23 @@ async fn dispatch(
     method: &str,
     p: &Params,
 ) -> Result<Value, ApiErr> {
-    {
+    let hang = {
         let mut w = inner.lock();
         let key = canon.map_or_else(|| method.to_string(), str::to_string);
         *w.stats.requests_by_method.entry(key).or_default() += 1;
-        if let Some(e) = take_fault(&mut w, method, p.chat_hint()) {
-            return Err(e);
+        match take_fault(&mut w, method, p.chat_hint()) {
+            Some(Fault::Hang) => true,
+            Some(f) => return Err(fault_error(&f)),
+            None => match canon {
+                None => return Err(ApiErr::new(404, "Not Found")),
+                Some("getUpdates") => false,
+                Some(m) => return methods::call(&mut w, m, p),
+            },
         }
-        match canon {
-            None => return Err(ApiErr::new(404, "Not Found")),
-            Some("getUpdates") => {}
-            Some(m) => return methods::call(&mut w, m, p),
-        }
+    };
+    if hang {
+        inner.notify(); // the hang is taken: a test may act on it
+        return std::future::pending().await;
     }
     get_updates(inner, p).await
 }

@@ -16,6 +16,9 @@ pub enum Fault {
     Forbidden(String),
     /// HTTP 400; the description gets a `Bad Request: ` prefix unless it has one.
     BadRequest(String),
+    /// No answer at all: the request hangs, as on a stalled network, until
+    /// the client gives up or goes away.
+    Hang,
 }
 
 /// What kind of message the bot sent.

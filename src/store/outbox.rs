@@ -233,6 +233,16 @@ pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pendi
     .collect()
 }
 
+/// Voids every lease on a pending row; returns how many there were.
+pub async fn release_leases(conn: &mut Conn) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET lease_until_ms = 0 WHERE status = 'pending' AND lease_until_ms > 0",
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
 /// Takes the row for sending until `lease_until_ms`; false if another sender has it.
 pub async fn claim(
     conn: &mut Conn,
