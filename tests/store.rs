@@ -395,3 +395,46 @@ async fn a_case_opens_within_the_throttle_and_tells_reachable_staff() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn schedules_are_listed_by_subtree_and_stopped() {
+    use pingan::store::schedules::{self, Schedule};
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        for (c_, n) in [("xq", "西区"), ("xq.a", "甲"), ("xq.a_b", "乙")] {
+            nodes::insert(&mut c, &code(c_), n, 1).await.unwrap();
+        }
+        let at = |node: &str| Schedule {
+            id: 0,
+            node: code(node),
+            chat_id: -1,
+            creator: 7,
+            spec: "daily 09:00".into(),
+            cron: "0 0 9 * * *".into(),
+            args: "注意防火".into(),
+            created_at: 0,
+        };
+        let a = schedules::insert(&mut c, &at("xq.a"), 5).await.unwrap();
+        let b = schedules::insert(&mut c, &at("xq.a_b"), 5).await.unwrap();
+        let ids = |v: Vec<Schedule>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(schedules::active_within(&mut c, &code("xq.a"))
+                .await
+                .unwrap()),
+            vec![a]
+        );
+        assert_eq!(
+            ids(schedules::active_within(&mut c, &code("xq")).await.unwrap()),
+            vec![a, b]
+        );
+        let got = schedules::get_active(&mut c, b).await.unwrap().unwrap();
+        assert_eq!(
+            (got.node, got.created_at, got.spec.as_str()),
+            (code("xq.a_b"), 5, "daily 09:00")
+        );
+        schedules::deactivate(&mut c, b).await.unwrap();
+        assert!(schedules::get_active(&mut c, b).await.unwrap().is_none());
+        assert_eq!(ids(schedules::active(&mut c).await.unwrap()), vec![a]);
+    })
+    .await;
+}

@@ -10,17 +10,15 @@ use std::str::FromStr;
 
 use chrono::{TimeZone, Utc};
 use cron::Schedule;
-use sqlx::Row;
 
 use super::broadcast;
 use crate::app::App;
 use crate::domain::alert::Draft;
-use crate::domain::{Action, Actor, NodeCode};
+use crate::domain::{Action, Actor};
 use crate::outbox;
 use crate::scheduler::{Job, JobFuture, claim_slot};
-use crate::store::nodes::stored_code;
 use crate::store::outbox::Outgoing;
-use crate::store::{Conn, alerts as store, people};
+use crate::store::{Conn, alerts as store, people, schedules};
 use crate::tr;
 
 /// Splits `<when> <rest>` into a 6-field cron expression and the rest.
@@ -91,37 +89,12 @@ impl Job for ScheduleJob {
     }
 }
 
-struct Due {
-    id: i64,
-    node: NodeCode,
-    chat_id: i64,
-    creator: i64,
-    cron: String,
-    args: String,
-    created_at: i64,
-}
-
 async fn fire_due(app: &App, now: i64) -> anyhow::Result<()> {
-    let schedules: Vec<Due> = {
+    let due = {
         let mut conn = app.store.conn().await?;
-        sqlx::query("SELECT id, node_code, chat_id, creator_id, cron, args, created_at FROM alert_schedules WHERE active = 1")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| {
-                Ok(Due {
-                    id: r.try_get("id")?,
-                    node: stored_code(r.try_get("node_code")?)?,
-                    chat_id: r.try_get("chat_id")?,
-                    creator: r.try_get("creator_id")?,
-                    cron: r.try_get("cron")?,
-                    args: r.try_get("args")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<sqlx::Result<_>>()?
+        schedules::active(&mut conn).await?
     };
-    for s in schedules {
+    for s in due {
         let after = s.created_at.max(now - 40 * 86_400);
         let Some(slot) = latest_due(&s.cron, app.settings.tz, after, now) else {
             continue;
@@ -135,7 +108,7 @@ async fn fire_due(app: &App, now: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fire(app: &App, conn: &mut Conn, s: &Due, now: i64) -> anyhow::Result<()> {
+async fn fire(app: &App, conn: &mut Conn, s: &schedules::Schedule, now: i64) -> anyhow::Result<()> {
     let actor = Actor {
         user_id: s.creator,
         superadmin: app.settings.superadmins.contains(&s.creator),

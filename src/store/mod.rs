@@ -17,6 +17,7 @@ pub mod groups;
 pub mod nodes;
 pub mod outbox;
 pub mod people;
+pub mod schedules;
 pub mod stats;
 pub mod updates;
 

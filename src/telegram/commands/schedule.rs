@@ -3,14 +3,12 @@
 //! Whoever may issue an alert here may schedule one; the creator or an
 //! admin above may remove it.
 
-use sqlx::Row;
-
 use crate::alerts::schedule::parse_when;
 use crate::domain::Action;
 use crate::domain::alert::Draft;
 use crate::i18n::esc;
 use crate::store::Conn;
-use crate::store::nodes::stored_code;
+use crate::store::schedules::{self, Schedule};
 use crate::telegram::command;
 use crate::telegram::context::{Ctx, Outcome};
 use crate::tr;
@@ -42,20 +40,21 @@ pub async fn add(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         .map(str::trim)
         .unwrap_or(&cron)
         .to_string();
-    let id: i64 = sqlx::query(
-        "INSERT INTO alert_schedules (node_code, chat_id, creator_id, spec, cron, args, active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+    let id = schedules::insert(
+        conn,
+        &Schedule {
+            id: 0,
+            node,
+            chat_id: ctx.chat_id,
+            creator: ctx.sender.id,
+            spec: when.clone(),
+            cron,
+            args: rest,
+            created_at: ctx.now,
+        },
+        ctx.now,
     )
-    .bind(node.as_str())
-    .bind(ctx.chat_id)
-    .bind(ctx.sender.id)
-    .bind(&when)
-    .bind(&cron)
-    .bind(&rest)
-    .bind(ctx.now)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
+    .await?;
     Ok(tr!(
         l,
         "✅ 已设定定时提示 S{id}（{}，{}时间）。发送 /unschedule {id} 取消。",
@@ -73,14 +72,7 @@ pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     }
     let scope = ctx.default_scope(conn, spec).await?;
     ctx.require(Action::View(&scope))?;
-    let rows = sqlx::query(
-        "SELECT id, node_code, spec, args FROM alert_schedules WHERE active = 1 \
-         AND (node_code = $1 OR substr(node_code, 1, length($2)) = $2) ORDER BY id",
-    )
-    .bind(scope.as_str())
-    .bind(format!("{scope}."))
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = schedules::active_within(conn, &scope).await?;
     if rows.is_empty() {
         return Ok(tr!(
             l,
@@ -94,14 +86,12 @@ pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         "🔁 Recurring alerts in {scope}:"
     );
     for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let node: String = r.try_get("node_code")?;
-        let when: String = r.try_get("spec")?;
-        let text: String = r.try_get("args")?;
-        let excerpt: String = text.chars().take(40).collect();
+        let excerpt: String = r.args.chars().take(40).collect();
         s.push_str(&format!(
-            "\nS{id} · {node} · {} · {}",
-            esc(&when),
+            "\nS{} · {} · {} · {}",
+            r.id,
+            r.node,
+            esc(&r.spec),
             esc(&excerpt)
         ));
     }
@@ -126,29 +116,18 @@ pub async fn remove(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
                 ),
             )
         })?;
-    let row = sqlx::query(
-        "SELECT node_code, creator_id FROM alert_schedules WHERE id = $1 AND active = 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| {
+    let found = schedules::get_active(conn, id).await?.ok_or_else(|| {
         ctx.refuse(tr!(
             l,
             "没有定时提示 S{id}。",
             "There is no recurring alert S{id}."
         ))
     })?;
-    let node = stored_code(row.try_get("node_code")?)?;
-    let creator: i64 = row.try_get("creator_id")?;
     ctx.require(Action::Amend {
-        node: &node,
-        issuer: creator,
+        node: &found.node,
+        issuer: found.creator,
     })?;
-    sqlx::query("UPDATE alert_schedules SET active = 0 WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    schedules::deactivate(conn, id).await?;
     Ok(tr!(
         l,
         "已取消定时提示 S{id}。",
