@@ -188,23 +188,8 @@ async fn sigterm_exits_cleanly_and_a_restart_finishes_the_queue() {
     let sandbox = Sandbox::start().await.unwrap();
     let root = sandbox.add_user("超级管理员", None);
     let db = TestDb::sqlite();
-    let child = Command::new(env!("CARGO_BIN_EXE_pingan"))
-        .arg("run")
-        .env_clear()
-        .env("TELOXIDE_TOKEN", Sandbox::TOKEN)
-        .env("TELOXIDE_API_URL", sandbox.api_url().as_str())
-        .env("DATABASE_URL", db.url())
-        .env("PINGAN_SUPERADMINS", root.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A private chat is paced at about one message a second after a short burst,
-    // so twelve replies take the bot several seconds to deliver.
-    let asked: Vec<i64> = (0..12)
-        .map(|_| sandbox.send_text(root, root, "/whoami"))
-        .collect();
+    let child = run_as_process(&sandbox, &db, root);
+    let asked = owe_replies(&sandbox, root);
     sandbox
         .wait_until("first replies", |s| s.messages(root).len() >= 4)
         .await;
@@ -241,33 +226,12 @@ async fn sigterm_exits_cleanly_and_a_restart_finishes_the_queue() {
     );
     store.close().await;
 
-    let mut settings = Settings {
-        database_url: db.url().to_string(),
-        ..Settings::default()
-    };
-    settings.superadmins.insert(root);
-    let config = BotConfig {
-        token: Sandbox::TOKEN.into(),
-        api_url: Some(sandbox.api_url()),
-    };
-    let running = pingan::app::start(settings, config, Clock::System, RunOptions::default())
-        .await
-        .unwrap();
-    sandbox
-        .wait_until("every command answered", |s| {
-            asked
-                .iter()
-                .all(|id| s.messages(root).iter().any(|m| m.reply_to == Some(*id)))
-        })
-        .await;
-    for id in &asked {
-        let copies = sandbox
-            .messages(root)
-            .iter()
-            .filter(|m| m.reply_to == Some(*id))
-            .count();
-        assert_eq!(copies, 1, "reply to {id} sent {copies} times");
-    }
+    let running = restart(&sandbox, &db, root).await;
+    let copies = replies_to(&sandbox, root, &asked).await;
+    assert!(
+        copies.iter().all(|n| *n == 1),
+        "copies per command: {copies:?}"
+    );
     running.stop().await;
 }
 
@@ -280,21 +244,8 @@ async fn a_crash_loses_nothing_and_a_restart_resumes_at_once() {
     let sandbox = Sandbox::start().await.unwrap();
     let root = sandbox.add_user("超级管理员", None);
     let db = TestDb::sqlite();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pingan"))
-        .arg("run")
-        .env_clear()
-        .env("TELOXIDE_TOKEN", Sandbox::TOKEN)
-        .env("TELOXIDE_API_URL", sandbox.api_url().as_str())
-        .env("DATABASE_URL", db.url())
-        .env("PINGAN_SUPERADMINS", root.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let asked: Vec<i64> = (0..12)
-        .map(|_| sandbox.send_text(root, root, "/whoami"))
-        .collect();
+    let mut child = run_as_process(&sandbox, &db, root);
+    let asked = owe_replies(&sandbox, root);
     sandbox
         .wait_until("first replies", |s| s.messages(root).len() >= 4)
         .await;
@@ -311,6 +262,44 @@ async fn a_crash_loses_nothing_and_a_restart_resumes_at_once() {
         "the crash came too late to test anything"
     );
 
+    // Within the sandbox's wait (30 s), well inside the 60 s lease a crashed
+    // send would otherwise hold.
+    let running = restart(&sandbox, &db, root).await;
+    let copies = replies_to(&sandbox, root, &asked).await;
+    assert!(
+        copies.iter().all(|n| *n == 1),
+        "copies per command: {copies:?}"
+    );
+    running.stop().await;
+}
+
+/// `pingan run` as an operator starts it, on the sandbox and `db`.
+fn run_as_process(sandbox: &Sandbox, db: &TestDb, root: i64) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_pingan"))
+        .arg("run")
+        .env_clear()
+        .env("TELOXIDE_TOKEN", Sandbox::TOKEN)
+        .env("TELOXIDE_API_URL", sandbox.api_url().as_str())
+        .env("DATABASE_URL", db.url())
+        .env("PINGAN_SUPERADMINS", root.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Twelve commands in `root`'s private chat. A private chat is paced at
+/// about one message a second after a short burst, so the replies take the
+/// bot several seconds to deliver.
+fn owe_replies(sandbox: &Sandbox, root: i64) -> Vec<i64> {
+    (0..12)
+        .map(|_| sandbox.send_text(root, root, "/whoami"))
+        .collect()
+}
+
+/// The bot again, in this process, on the same database.
+async fn restart(sandbox: &Sandbox, db: &TestDb, root: i64) -> pingan::app::Running {
     let mut settings = Settings {
         database_url: db.url().to_string(),
         ..Settings::default()
@@ -320,31 +309,23 @@ async fn a_crash_loses_nothing_and_a_restart_resumes_at_once() {
         token: Sandbox::TOKEN.into(),
         api_url: Some(sandbox.api_url()),
     };
-    // Within the sandbox's wait (30 s), well inside the 60 s lease a crashed
-    // send would otherwise hold.
-    let running = pingan::app::start(settings, config, Clock::System, RunOptions::default())
+    pingan::app::start(settings, config, Clock::System, RunOptions::default())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// How many replies each of `asked` got, once all have one.
+async fn replies_to(sandbox: &Sandbox, root: i64, asked: &[i64]) -> Vec<usize> {
     sandbox
-        .wait_until("every command answered after the crash", |s| {
+        .wait_until("every command answered", |s| {
             asked
                 .iter()
                 .all(|id| s.messages(root).iter().any(|m| m.reply_to == Some(*id)))
         })
         .await;
-    let copies: Vec<usize> = asked
+    let sent = sandbox.messages(root);
+    asked
         .iter()
-        .map(|id| {
-            sandbox
-                .messages(root)
-                .iter()
-                .filter(|m| m.reply_to == Some(*id))
-                .count()
-        })
-        .collect();
-    assert!(
-        copies.iter().all(|n| *n == 1),
-        "copies per command: {copies:?}"
-    );
-    running.stop().await;
+        .map(|id| sent.iter().filter(|m| m.reply_to == Some(*id)).count())
+        .collect()
 }
