@@ -7,7 +7,7 @@ mod common;
 
 use common::{TestBot, spawn};
 use pingan::domain::case::status::replay;
-use pingan::domain::case::{CaseId, Status};
+use pingan::domain::case::{CaseId, Status, Tier};
 use pingan::sandbox::{CallbackAnswer, SentMessage};
 use pingan::store::cases;
 
@@ -602,4 +602,34 @@ async fn cases_run_on_postgres() {
     wait_text(&bot, w.worker, "督办提醒：#2").await;
     let mine = bot.say(w.resident, w.resident, "/mycases").await;
     assert!(mine.text.contains("已补井盖"), "{}", mine.text);
+}
+
+#[tokio::test]
+async fn a_case_assigned_to_a_mediator_becomes_specialised() {
+    let bot = spawn().await;
+    let w = world(&bot).await;
+    let mediator = bot.sandbox.add_user("调解员老周", None);
+    bot.start_private(mediator).await;
+    bot.grant(mediator, "mediator", "xq.hmk.c1").await;
+    bot.say(w.group, w.resident, "/report 纠纷 两户因停车位争执")
+        .await;
+    let opened = case(&bot, 1).await;
+    assert_eq!(opened.tier, Tier::Everyday);
+    let r = bot
+        .say(w.worker, w.worker, &format!("/assign 1 {mediator}"))
+        .await;
+    assert!(r.text.contains("调解员老周"), "{}", r.text);
+    let c = case(&bot, 1).await;
+    assert_eq!((c.tier, c.handler_id), (Tier::Specialised, Some(mediator)));
+    assert!(
+        c.deadline_at > opened.deadline_at,
+        "a specialised matter gets more time"
+    );
+    let card = bot.say(mediator, mediator, "/case 1").await;
+    assert!(card.text.contains("专业难事"), "{card}");
+    // A worker of the grid keeps it an everyday matter.
+    bot.say(w.group, w.resident, "/report 其他 楼道堆物").await;
+    bot.say(w.worker, w.worker, &format!("/assign 2 {}", w.worker))
+        .await;
+    assert_eq!(case(&bot, 2).await.tier, Tier::Everyday);
 }

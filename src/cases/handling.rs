@@ -149,6 +149,17 @@ pub async fn assign(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         )));
     }
     case.handler_id = Some(who.id);
+    // A mediator or the police take it on as a specialised matter (专业难事).
+    let specialist = assignee
+        .grants
+        .iter()
+        .any(|g| matches!(g.role, Role::Mediator | Role::Police) && case.node.is_within(&g.code));
+    if specialist && case.tier < Tier::Specialised {
+        case.tier = Tier::Specialised;
+        if !case.supervised {
+            case.deadline_at = Some(ctx.now + ctx.app.settings.cases.deadline(case.tier));
+        }
+    }
     let note = tr!(l, "指派给 {}", "assigned to {}", who.name);
     apply(ctx, conn, &mut case, Step::Assign, Some(&note)).await?;
     if who.id != ctx.sender.id
