@@ -43,7 +43,7 @@ pub fn step_name(l: Locale, s: Step) -> &'static str {
 }
 
 pub fn tier_name(l: Locale, t: Tier) -> &'static str {
-    if l.is_en() { t.key() } else { t.name_zh() }
+    if l.is_en() { t.name_en() } else { t.name_zh() }
 }
 
 pub fn rating_name(l: Locale, r: Rating) -> &'static str {

@@ -33,7 +33,7 @@ fn name(first: Option<String>, id: i64) -> String {
 fn case(row: AnyRow) -> sqlx::Result<CaseRecord> {
     let key = |col: &str| row.try_get::<String, _>(col);
     let (category, tier, status) = (key("category")?, key("tier")?, key("status")?);
-    let status = Status::from_key(&status).ok_or_else(|| bad("status", &status))?;
+    let status = Status::parse(&status).ok_or_else(|| bad("status", &status))?;
     // An open case's earlier outcome no longer stands.
     let ended = matches!(status, Status::Resolved | Status::Failed | Status::Closed);
     let when = |col: &str| -> sqlx::Result<Option<i64>> {
@@ -45,8 +45,8 @@ fn case(row: AnyRow) -> sqlx::Result<CaseRecord> {
         id: row.try_get("id")?,
         grid_code: stored_code(row.try_get("grid_code")?)?,
         node_code: stored_code(row.try_get("node_code")?)?,
-        category: Category::from_key(&category).ok_or_else(|| bad("category", &category))?,
-        tier: Tier::from_key(&tier).ok_or_else(|| bad("tier", &tier))?,
+        category: Category::parse(&category).ok_or_else(|| bad("category", &category))?,
+        tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
         status,
         opened_at: row.try_get("opened_at")?,
         resolved_at: when("resolved_at")?,
@@ -57,7 +57,7 @@ fn case(row: AnyRow) -> sqlx::Result<CaseRecord> {
         rating: row
             .try_get::<Option<String>, _>("rating")?
             .as_deref()
-            .and_then(Rating::from_key),
+            .and_then(Rating::parse),
         asked_followup: row.try_get::<i64, _>("followup_asks")? > 0
             || row.try_get::<Option<String>, _>("rating")?.is_some(),
         handler: match handler {

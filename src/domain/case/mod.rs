@@ -135,10 +135,18 @@ impl Tier {
             Tier::Major => "重点大事",
         }
     }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Tier::Everyday => "everyday",
+            Tier::Specialised => "specialised",
+            Tier::Major => "major",
+        }
+    }
 }
 
 /// The resident's answer to the follow-up visit (回访).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rating {
     Satisfied,
     Basically,

@@ -3,77 +3,7 @@
 //! store's loaders fill them; tests and the benchmark build them directly).
 
 use crate::domain::NodeCode;
-
-macro_rules! keyed {
-    ($(#[$doc:meta])* $name:ident { $($var:ident = $key:literal / $zh:literal / $en:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($var),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$var),+];
-
-            /// The key stored in the database and typed in commands.
-            pub fn key(self) -> &'static str {
-                match self { $($name::$var => $key),+ }
-            }
-
-            pub fn name_zh(self) -> &'static str {
-                match self { $($name::$var => $zh),+ }
-            }
-
-            pub fn name_en(self) -> &'static str {
-                match self { $($name::$var => $en),+ }
-            }
-
-            pub fn from_key(key: &str) -> Option<$name> {
-                match key { $($key => Some($name::$var),)+ _ => None }
-            }
-        }
-    };
-}
-
-keyed!(
-    /// What a case is about (the report's 矛盾纠纷, 安全隐患, 意见建议, 求助).
-    Category {
-        Dispute = "dispute" / "矛盾纠纷" / "dispute",
-        Hazard = "hazard" / "安全隐患" / "hazard",
-        Suggestion = "suggestion" / "意见建议" / "suggestion",
-        Help = "help" / "求助" / "help",
-        Other = "other" / "其他" / "other",
-    }
-);
-
-keyed!(
-    /// Who handles it: 网格及时调, 行业帮助调, 领导亲自调.
-    Tier {
-        Everyday = "everyday" / "日常琐事" / "everyday",
-        Specialised = "specialised" / "专业难事" / "specialised",
-        Major = "major" / "重点大事" / "major",
-    }
-);
-
-keyed!(
-    Status {
-        New = "new" / "新建" / "new",
-        Accepted = "accepted" / "已受理" / "accepted",
-        InProgress = "in_progress" / "办理中" / "in progress",
-        Resolved = "resolved" / "已办结" / "resolved",
-        Failed = "failed" / "未化解" / "failed",
-        Closed = "closed" / "已关闭" / "closed",
-        Escalated = "escalated" / "已上报" / "escalated",
-        Reopened = "reopened" / "已重启" / "reopened",
-    }
-);
-
-keyed!(
-    /// The resident's answer to the follow-up (回访).
-    Rating {
-        Satisfied = "satisfied" / "满意" / "satisfied",
-        Basically = "basically" / "基本满意" / "basically satisfied",
-        Unsatisfied = "unsatisfied" / "不满意" / "unsatisfied",
-    }
-);
+pub use crate::domain::case::{Category, Rating, Status, Tier};
 
 /// Who reported a case, as far as exports may say.
 #[derive(Debug, Clone, PartialEq, Eq)]
