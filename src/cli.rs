@@ -12,6 +12,7 @@ use crate::domain::NodeCode;
 use crate::import::{self, DistrictPlan, Format};
 use crate::store::{Store, nodes, people};
 use crate::telegram::Intake;
+use crate::tr;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -129,7 +130,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => export(&settings, &period, code.as_deref(), csv, out).await,
         Command::Migrate => {
             Store::open(&settings.database_url).await?;
-            println!("migrations applied: {}", settings.database_url);
+            println!(
+                "{}",
+                tr!(
+                    settings.locale,
+                    "数据库已是最新结构：{}",
+                    "migrations applied: {}",
+                    settings.database_url
+                )
+            );
             Ok(())
         }
         Command::Import { file } => import_file(&settings, &file).await,
@@ -235,9 +244,13 @@ async fn export(
     csv: bool,
     out: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let (tz, now) = (settings.tz, chrono::Utc::now().timestamp());
+    let (tz, now, l) = (settings.tz, chrono::Utc::now().timestamp(), settings.locale);
     let period = crate::domain::period::Period::parse(period, tz, now).map_err(|_| {
-        anyhow::anyhow!("--period: `{period}` is not today, week, xun, month, YYYY-MM or FROM..TO")
+        anyhow::anyhow!(tr!(
+            l,
+            "--period：「{period}」不是 today、week、xun、month、YYYY-MM 或 起..止",
+            "--period: `{period}` is not today, week, xun, month, YYYY-MM or FROM..TO"
+        ))
     })?;
     let store = Store::open(&settings.database_url).await?;
     let mut conn = store.conn().await?;
@@ -248,7 +261,13 @@ async fn export(
             .into_iter()
             .next()
             .map(|n| n.code)
-            .context("the database has no nodes yet (run pingan import)")?,
+            .with_context(|| {
+                tr!(
+                    l,
+                    "数据库里还没有节点（先运行 pingan import）",
+                    "the database has no nodes yet (run pingan import)"
+                )
+            })?,
     };
     let names = nodes::subtree(&mut conn, &root)
         .await?
@@ -257,7 +276,14 @@ async fn export(
         .collect();
     drop(conn);
     let names: crate::stats::render::Names = names;
-    anyhow::ensure!(!names.is_empty(), "--code: there is no node {root}");
+    anyhow::ensure!(
+        !names.is_empty(),
+        tr!(
+            l,
+            "--code：没有节点 {root}",
+            "--code: there is no node {root}"
+        )
+    );
     let source = crate::store::stats::StoreStats(store.clone());
     let file = crate::stats::export_file(
         &source,
@@ -272,6 +298,15 @@ async fn export(
     let path = out.unwrap_or_else(|| PathBuf::from(&file.name));
     std::fs::write(&path, &file.bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("{} ({} cases)", path.display(), file.cases);
+    println!(
+        "{}",
+        tr!(
+            l,
+            "已导出 {}（{} 件事项）",
+            "exported {} ({} cases)",
+            path.display(),
+            file.cases
+        )
+    );
     Ok(())
 }

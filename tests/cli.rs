@@ -129,6 +129,11 @@ async fn import_is_validated_whole_and_idempotent() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("已导出") && said.contains("（0 件事项）"),
+        "{said}"
+    );
     let bytes = std::fs::read(&out_file).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM first");
     assert!(
