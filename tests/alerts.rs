@@ -264,9 +264,9 @@ async fn bad_input_is_explained_and_sends_nothing() {
         r.buttons().is_empty(),
         "no preview card for a mistyped severity"
     );
-    let long = format!("/alert {}", "雨".repeat(3501));
+    let long = format!("/alert {}", "雨".repeat(3001));
     let r = bot.say(d.hmk, d.chief, &long).await;
-    assert!(r.text.contains("最多 3500 字"), "{r}");
+    assert!(r.text.contains("共 3001 字，最多 3000 字"), "{r}");
     let r = bot.say(d.chief, d.chief, "/alert 私聊发布").await;
     assert!(r.text.contains("已绑定节点的群"), "{r}");
     let resident = bot.sandbox.add_user("居民", None);

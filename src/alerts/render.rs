@@ -210,3 +210,55 @@ pub fn draft_error(l: Locale, e: &crate::domain::alert::DraftError) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::MAX_TEXT;
+    use crate::domain::node::MAX_NODE_NAME;
+    use crate::domain::{Level, NodeCode};
+    use crate::i18n::Locale;
+    use crate::outbox::{SPLIT_AT, split_text};
+
+    #[test]
+    fn the_longest_alert_is_one_message_in_every_form() {
+        let alert = Alert {
+            id: 999_999,
+            node: NodeCode::parse("xq").unwrap(),
+            chat_id: -1,
+            issuer_id: 1,
+            severity: Severity::Extreme,
+            category: Category::Geological,
+            only: Some(Level::Grid),
+            // Escaping makes `<` and `&` longer in HTML, not on screen.
+            text: "<&平安>".repeat(MAX_TEXT / 5),
+            status: "sent".into(),
+            expires_in: Some(3600),
+            expires_at: Some(1_800_000_000),
+            created_at: 0,
+            sent_at: Some(0),
+            cancel_reason: None,
+            card_outbox_id: None,
+            card_edit_id: None,
+            card_next_ms: 0,
+        };
+        assert_eq!(alert.text.chars().count(), MAX_TEXT);
+        let name = "区".repeat(MAX_NODE_NAME);
+        let counts = [
+            (Level::Town, 99),
+            (Level::Community, 999),
+            (Level::Grid, 9999),
+        ];
+        for l in [Locale::Zh, Locale::En] {
+            let reason = "原".repeat(200);
+            for text in [
+                copy(l, Tz::Asia__Shanghai, &alert, &name),
+                preview(l, Tz::Asia__Shanghai, &alert, &name, &counts),
+                cancelled_copy(l, &alert, Some(&reason)),
+            ] {
+                let parts = split_text(&text, SPLIT_AT);
+                assert_eq!(parts.len(), 1, "{l:?}: {} parts", parts.len());
+            }
+        }
+    }
+}

@@ -155,8 +155,10 @@ pub fn parse_duration(raw: &str) -> Option<i64> {
     Some(n * secs)
 }
 
-/// Longest alert text accepted (characters), so the rendered copy stays one message.
-pub const MAX_TEXT: usize = 3500;
+/// Longest alert text accepted (characters), so that the copy with its
+/// heading and signature, the preview and the withdrawn copy each stay one
+/// message (see the test in `alerts::render`).
+pub const MAX_TEXT: usize = 3000;
 
 /// An alert as the issuer asked for it, before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,23 +56,22 @@ pub async fn queue(conn: &mut Conn, msgs: &[Outgoing], now: i64) -> sqlx::Result
     Ok(ids)
 }
 
-/// Splits at line ends so that each part has at most `max` characters
-/// (a single longer line is cut at a character boundary).
+/// Splits HTML at line ends so that each part shows at most `max`
+/// characters as Telegram counts them (a tag shows none, an entity such as
+/// `&lt;` one). A single longer line is cut between characters, never
+/// inside a tag or an entity.
 pub fn split_text(text: &str, max: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut len = 0;
     for line in text.split_inclusive('\n') {
-        let n = line.chars().count();
+        let n = shown_len(line);
         if len + n > max && !current.is_empty() {
             parts.push(std::mem::take(&mut current).trim_end().to_string());
             len = 0;
         }
         if n > max {
-            let chars: Vec<char> = line.chars().collect();
-            for chunk in chars.chunks(max) {
-                parts.push(chunk.iter().collect());
-            }
+            parts.extend(cut_line(line, max));
             continue;
         }
         current.push_str(line);
@@ -82,6 +81,53 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
         parts.push(current.trim_end().to_string());
     }
     parts
+}
+
+/// The pieces of HTML text, each with how many characters it shows: a tag
+/// (none), an entity (one) or a character (one).
+fn pieces(html: &str) -> impl Iterator<Item = (&str, usize)> {
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let entity_end = || {
+            let end = rest.find(';')?;
+            let name = &rest[1..end];
+            let ok = !name.is_empty()
+                && name.len() <= 8
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '#');
+            ok.then_some(end + 1)
+        };
+        let (end, shown) = match first {
+            '<' => (rest.find('>').map_or(rest.len(), |i| i + 1), 0),
+            '&' => (entity_end().unwrap_or(1), 1),
+            c => (c.len_utf8(), 1),
+        };
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some((piece, shown))
+    })
+}
+
+fn shown_len(html: &str) -> usize {
+    pieces(html).map(|(_, n)| n).sum()
+}
+
+/// A line longer than `max` in pieces of at most `max` shown characters.
+fn cut_line(line: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut current, mut len) = (String::new(), 0);
+    for (piece, n) in pieces(line) {
+        if len + n > max && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+            len = 0;
+        }
+        current.push_str(piece);
+        len += n;
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim_end().to_string());
+    }
+    out
 }
 
 /// Real time in milliseconds, for send scheduling (never the test clock:
@@ -105,6 +151,26 @@ mod tests {
     fn splits_at_line_ends() {
         let text = "aaaa\nbbbb\ncccc\n";
         assert_eq!(split_text(text, 10), vec!["aaaa\nbbbb", "cccc"]);
+    }
+
+    #[test]
+    fn tags_and_entities_count_as_telegram_shows_them() {
+        assert_eq!(shown_len("<b>平安</b> &lt;1&gt; &amp; &#39;"), 10);
+        // Three lines, seventeen shown characters with their line ends.
+        let text = "<b>aaaaa</b>\n&lt;&lt;&lt;&lt;&lt;\nccccc";
+        assert_eq!(split_text(text, 17), vec![text]);
+    }
+
+    #[test]
+    fn a_long_line_is_never_cut_inside_an_entity_or_a_tag() {
+        let line = format!("<b>x</b>{}", "&amp;".repeat(25));
+        let parts = split_text(&line, 10);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        for p in &parts {
+            assert!(shown_len(p) <= 10, "{p}");
+            assert_eq!(p.matches('&').count(), p.matches("&amp;").count(), "{p}");
+        }
+        assert_eq!(parts.concat(), line);
     }
 
     proptest! {
