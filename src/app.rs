@@ -72,6 +72,7 @@ fn jobs() -> Vec<Box<dyn Job>> {
         Box::new(crate::alerts::ScheduleJob),
         Box::new(crate::cases::followup::FollowUp),
         Box::new(crate::cases::reminders::Reminders),
+        Box::new(crate::scheduler::housekeeping::Housekeeping),
     ]
 }
 

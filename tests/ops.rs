@@ -273,6 +273,25 @@ async fn a_crash_loses_nothing_and_a_restart_resumes_at_once() {
     running.stop().await;
 }
 
+/// Handled updates are remembered for a week (a redelivery is refused),
+/// then let go by the daily housekeeping.
+#[tokio::test]
+async fn handled_updates_are_forgotten_after_a_week() {
+    let bot = common::spawn().await;
+    let user = bot.sandbox.add_user("居民", None);
+    bot.start_private(user).await;
+    let count = || async {
+        let mut c = bot.app().store.conn().await.unwrap();
+        pingan::store::updates::count(&mut c).await.unwrap()
+    };
+    assert!(count().await > 0);
+    bot.app().tick().await;
+    assert!(count().await > 0, "kept for a week");
+    bot.clock.advance(8 * 86_400);
+    bot.app().tick().await;
+    assert_eq!(count().await, 0);
+}
+
 /// `pingan run` as an operator starts it, on the sandbox and `db`.
 fn run_as_process(sandbox: &Sandbox, db: &TestDb, root: i64) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_pingan"))

@@ -7,6 +7,7 @@ use db::TestDb;
 use pingan::domain::{Grant, NodeCode, Post, Role};
 use pingan::store::outbox::{self as rows, OutKind, Outgoing};
 use pingan::store::{Store, groups, nodes, people, updates};
+use sqlx::Row;
 
 fn code(s: &str) -> NodeCode {
     NodeCode::parse(s).unwrap()
@@ -435,6 +436,37 @@ async fn schedules_are_listed_by_subtree_and_stopped() {
         schedules::deactivate(&mut c, b).await.unwrap();
         assert!(schedules::get_active(&mut c, b).await.unwrap().is_none());
         assert_eq!(ids(schedules::active(&mut c).await.unwrap()), vec![a]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn old_update_records_and_sent_files_are_let_go() {
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        updates::mark_processed(&mut c, 1, 0).await.unwrap();
+        updates::mark_processed(&mut c, 2, 10).await.unwrap();
+        assert_eq!(updates::forget_before(&mut c, 5).await.unwrap(), 1);
+        assert_eq!(updates::count(&mut c).await.unwrap(), 1);
+
+        let doc = Outgoing::document(-100, "月结.xlsx", vec![1, 2, 3], "月结");
+        let id = rows::enqueue(&mut c, &doc, 0, 0).await.unwrap();
+        assert_eq!(
+            rows::drop_sent_files(&mut c, 5).await.unwrap(),
+            0,
+            "a pending file is kept"
+        );
+        rows::mark_sent(&mut c, id, Some(9), 1).await.unwrap();
+        assert_eq!(rows::drop_sent_files(&mut c, 5).await.unwrap(), 1);
+        let gone: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE id = $1 AND payload IS NULL")
+                .bind(id)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap()
+                .try_get("n")
+                .unwrap();
+        assert_eq!(gone, 1, "the row stays, its bytes go");
     })
     .await;
 }

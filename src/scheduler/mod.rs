@@ -8,6 +8,7 @@
 //! look at stored state such as "reminded at"), and a job that must run once
 //! per occurrence claims its slot with [`claim_slot`].
 
+pub mod housekeeping;
 pub mod schedule;
 
 use std::future::Future;

@@ -233,6 +233,19 @@ pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pendi
     .collect()
 }
 
+/// Drops the bytes of files queued before `before` and no longer pending
+/// (the row itself stays: it is the record of what was sent).
+pub async fn drop_sent_files(conn: &mut Conn, before: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET payload = NULL \
+         WHERE payload IS NOT NULL AND status <> 'pending' AND created_at < $1",
+    )
+    .bind(before)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
 /// Voids every lease on a pending row; returns how many there were.
 pub async fn release_leases(conn: &mut Conn) -> sqlx::Result<u64> {
     Ok(sqlx::query(

@@ -21,3 +21,14 @@ pub async fn count(conn: &mut Conn) -> sqlx::Result<i64> {
         .await?
         .try_get("n")
 }
+
+/// Forgets updates handled before `before`; returns how many.
+pub async fn forget_before(conn: &mut Conn, before: i64) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM processed_updates WHERE processed_at < $1")
+            .bind(before)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+    )
+}
