@@ -493,11 +493,12 @@ async fn a_redelivered_update_is_handled_once() {
     )
     .unwrap();
     let tg = pingan::telegram::make_bot(&bot.bot_config());
-    for _ in 0..2 {
-        pingan::telegram::updates::handle(bot.app(), &tg, update.clone())
-            .await
-            .unwrap();
-    }
+    // Twice in one poll, then once more on its own.
+    pingan::telegram::updates::handle_batch(bot.app(), &tg, &[update.clone(), update.clone()])
+        .await;
+    pingan::telegram::updates::handle(bot.app(), &tg, &update)
+        .await
+        .unwrap();
     let mut c = bot.app().store.conn().await.unwrap();
     assert_eq!(nodes::count(&mut c).await.unwrap(), 8);
     // Had it been handled twice, a second reply ("code already taken") would be queued.
@@ -509,4 +510,85 @@ async fn a_redelivered_update_is_handled_once() {
         "n",
     );
     assert_eq!(replies, 1);
+}
+
+/// A private `/addnode` from the superadmin as Telegram would deliver it.
+fn addnode_update(
+    root: i64,
+    update_id: u32,
+    message_id: i64,
+    args: &str,
+) -> teloxide::types::Update {
+    let text = format!("/addnode {args}");
+    serde_json::from_str(
+        &serde_json::json!({
+            "update_id": update_id,
+            "message": {
+                "message_id": message_id, "date": 1_795_741_200,
+                "chat": {"id": root, "type": "private", "first_name": "超级管理员"},
+                "from": {"id": root, "is_bot": false, "first_name": "超级管理员"},
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 8}]
+            }
+        })
+        .to_string(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_poll_commits_together_unless_one_is_refused() {
+    let bot = spawn().await;
+    bot.small_district().await;
+    let root = bot.root;
+    let tg = pingan::telegram::make_bot(&bot.bot_config());
+    let replies_to = |id: i64| {
+        let store = bot.app().store.clone();
+        async move {
+            let mut c = store.conn().await.unwrap();
+            sqlx::query("SELECT text FROM outbox WHERE reply_to = $1")
+                .bind(id)
+                .fetch_all(&mut *c)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| sqlx::Row::get::<String, _>(r, "text"))
+                .collect::<Vec<_>>()
+        }
+    };
+    // The second is refused (the code was just taken by the first): the poll
+    // falls back to one transaction each, with the same outcome.
+    let first = addnode_update(root, 910001, 801, "xq.qxp xq.qxp.c2 新社区");
+    let taken = addnode_update(root, 910002, 802, "xq.qxp xq.qxp.c2 重名社区");
+    pingan::telegram::updates::handle_batch(bot.app(), &tg, &[first, taken]).await;
+    let mut c = bot.app().store.conn().await.unwrap();
+    let node = nodes::get(&mut c, &NodeCode::parse("xq.qxp.c2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(node.name, "新社区");
+    assert_eq!(replies_to(801).await.len(), 1);
+    let refusal = replies_to(802).await;
+    assert!(
+        refusal.len() == 1 && refusal[0].contains("xq.qxp.c2"),
+        "{refusal:?}"
+    );
+
+    // Both go through: one transaction, both applied, both answered.
+    let a = addnode_update(root, 910003, 803, "xq.qxp xq.qxp.c3 三社区");
+    let b = addnode_update(root, 910004, 804, "xq.qxp.c3 xq.qxp.c3.g1 一网格");
+    pingan::telegram::updates::handle_batch(bot.app(), &tg, &[a, b]).await;
+    for code in ["xq.qxp.c3", "xq.qxp.c3.g1"] {
+        assert!(
+            nodes::get(&mut c, &NodeCode::parse(code).unwrap())
+                .await
+                .unwrap()
+                .is_some(),
+            "{code}"
+        );
+    }
+    assert_eq!(
+        (replies_to(803).await.len(), replies_to(804).await.len()),
+        (1, 1)
+    );
 }

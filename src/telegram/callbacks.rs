@@ -37,23 +37,54 @@ async fn route(ctx: &mut Ctx, conn: &mut Conn, data: &str) -> Pressed {
     }
 }
 
-/// Handles a press in one transaction; `None` when it was handled before.
+/// Handles a press in its own transaction; `None` when it was handled before.
 pub async fn on_press(
     app: &App,
     update_id: i64,
     q: &CallbackQuery,
     presser: Person,
 ) -> anyhow::Result<Option<Toast>> {
+    let mut tx = app.store.begin().await?;
+    let toast = match press_within(app, &mut tx, update_id, q, presser).await? {
+        Ok(toast) => {
+            tx.commit().await?;
+            toast
+        }
+        Err(refused) => {
+            // The press changes nothing but is remembered as handled.
+            tx.rollback().await?;
+            let mut tx = app.store.begin().await?;
+            if let Some(msg) = q.message.as_ref() {
+                arrive(&mut tx, update_id, msg.chat(), &q.from, app.clock.now()).await?;
+            }
+            tx.commit().await?;
+            Some(refused)
+        }
+    };
+    app.wake_dispatcher();
+    Ok(toast)
+}
+
+/// Handles a press inside the caller's transaction: the toast (`None` when
+/// the press was handled before), or `Err` with the refusal to show after
+/// the caller has rolled back.
+pub async fn press_within(
+    app: &App,
+    conn: &mut Conn,
+    update_id: i64,
+    q: &CallbackQuery,
+    presser: Person,
+) -> anyhow::Result<Result<Option<Toast>, Toast>> {
     let now = app.clock.now();
     let Some(msg) = q.message.as_ref() else {
-        return Ok(Some(Toast {
+        return Ok(Ok(Some(Toast {
             text: tr!(
                 app.settings.locale,
                 "此按钮已失效。",
                 "This button is no longer valid."
             ),
             alert: false,
-        }));
+        })));
     };
     let here = Here {
         chat_id: msg.chat().id.0,
@@ -61,28 +92,18 @@ pub async fn on_press(
         message_id: i64::from(msg.id().0),
     };
     let data = q.data.clone().unwrap_or_default();
-    let mut tx = app.store.begin().await?;
-    let Some(arrival) = arrive(&mut tx, update_id, msg.chat(), &q.from, now).await? else {
-        return Ok(None);
+    let Some(arrival) = arrive(conn, update_id, msg.chat(), &q.from, now).await? else {
+        return Ok(Ok(None));
     };
     let mut ctx = Ctx::new(app, here, presser, arrival, None, None);
-    let toast = match route(&mut ctx, &mut tx, &data).await {
+    Ok(match route(&mut ctx, conn, &data).await {
         Ok(text) => {
-            outbox::queue(&mut tx, &ctx.out, now).await?;
-            tx.commit().await?;
-            Toast { text, alert: false }
+            outbox::queue(conn, &ctx.out, now).await?;
+            Ok(Some(Toast { text, alert: false }))
         }
-        Err(err) => {
-            tx.rollback().await?;
-            let mut tx = app.store.begin().await?;
-            arrive(&mut tx, update_id, msg.chat(), &q.from, now).await?;
-            tx.commit().await?;
-            Toast {
-                text: plain(&explain(&ctx, err)),
-                alert: true,
-            }
-        }
-    };
-    app.wake_dispatcher();
-    Ok(Some(toast))
+        Err(err) => Err(Toast {
+            text: plain(&explain(&ctx, err)),
+            alert: true,
+        }),
+    })
 }

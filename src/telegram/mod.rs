@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use teloxide::prelude::*;
-use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener, webhooks};
+use teloxide::update_listeners::{AsUpdateStream, UpdateListener, webhooks};
 
 use crate::app::App;
 use crate::config::BotConfig;
@@ -46,10 +46,9 @@ pub enum Intake {
     },
 }
 
-/// Takes updates until `shutdown`. Each update is handled (and committed)
-/// before the next one is taken; in polling mode teloxide confirms a batch
-/// only when it asks for the next, so an update is never confirmed before it
-/// is handled, and a redelivered one is recognised by its `update_id`.
+/// Takes updates until `shutdown`: by long polling ([`poll`]: a poll's
+/// updates are committed before the next poll confirms them) or by webhook
+/// (each update committed before the next is taken).
 ///
 /// `ready` is told when set-up (e.g. `setWebhook`) is done or has failed.
 pub async fn take_updates(
@@ -61,13 +60,12 @@ pub async fn take_updates(
 ) {
     match intake {
         Intake::Polling => {
-            let mut polling = Polling::builder(bot.clone())
-                .timeout(Duration::from_secs(10))
-                .delete_webhook()
-                .await
-                .build();
+            // Updates would not come by getUpdates while a webhook is set.
+            if let Err(e) = bot.delete_webhook().await {
+                tracing::warn!(error = %e, "deleteWebhook failed");
+            }
             let _ = ready.send(Ok(()));
-            consume(app, &bot, polling.as_stream(), shutdown).await;
+            poll(app, &bot, shutdown).await;
         }
         Intake::Webhook {
             url,
@@ -111,6 +109,50 @@ pub async fn take_updates(
     }
 }
 
+/// How long one `getUpdates` waits for an update.
+const POLL_TIMEOUT: u32 = 10;
+
+/// Long polling. A poll's updates are handled and committed before the next
+/// `getUpdates` confirms them (its `offset`), so a crash never loses one;
+/// one handled but not confirmed comes again and is recognised by its
+/// `update_id`.
+async fn poll(app: &App, bot: &Bot, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut offset = 0;
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let request = bot
+            .get_updates()
+            .offset(offset)
+            .timeout(POLL_TIMEOUT)
+            .limit(100);
+        let result = tokio::select! {
+            _ = &mut shutdown => break,
+            result = request.send() => result,
+        };
+        match result {
+            Ok(updates) => {
+                backoff = Duration::from_secs(1);
+                let Some(last) = updates.last() else { continue };
+                offset = last.id.0 as i32 + 1;
+                app.metrics
+                    .updates
+                    .fetch_add(updates.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                updates::handle_batch(app, bot, &updates).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "getUpdates failed");
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+/// Webhook intake: each update as it comes, in its own transaction.
 async fn consume<E: std::fmt::Display>(
     app: &App,
     bot: &Bot,
@@ -129,11 +171,11 @@ async fn consume<E: std::fmt::Display>(
                 app.metrics
                     .updates
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if let Err(e) = updates::handle(app, bot, update).await {
+                if let Err(e) = updates::handle(app, bot, &update).await {
                     tracing::error!(error = %format!("{e:#}"), "failed to handle an update");
                 }
             }
-            Some(Err(e)) => tracing::warn!(error = %e, "getUpdates failed"),
+            Some(Err(e)) => tracing::warn!(error = %e, "webhook update failed"),
             None => break,
         }
     }

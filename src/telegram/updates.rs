@@ -1,13 +1,19 @@
 //! From a Telegram update to database changes and queued replies.
 //!
-//! Each update is handled in one transaction that also records its
-//! `update_id` (so a redelivered update changes nothing twice) and queues
-//! every reply in the outbox. A refused or malformed command rolls its
-//! changes back and queues only the explanation.
+//! An update is handled in a transaction that also records its `update_id`
+//! (so a redelivered update changes nothing twice) and queues every reply in
+//! the outbox. A refused or malformed command rolls its changes back and
+//! queues only the explanation.
+//!
+//! The updates of one `getUpdates` poll share one transaction
+//! ([`handle_batch`]) when all of them go through; if any is refused (or is a
+//! membership change), the poll's transaction is rolled back and each update
+//! is handled on its own ([`handle`]), with the same result.
 
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Message, Update, UpdateKind, User};
 
+use super::callbacks::{self, Toast};
 use super::command::{self, Invocation};
 use super::commands::{
     addnode, alert, alerts, bind, help, roles, schedule, staff, start, stats, tree, whoami,
@@ -23,7 +29,8 @@ use crate::store::outbox::Outgoing;
 use crate::store::{Conn, Tx};
 use crate::tr;
 
-pub async fn handle(app: &App, bot: &Bot, update: Update) -> anyhow::Result<()> {
+/// Handles one update in its own transaction.
+pub async fn handle(app: &App, bot: &Bot, update: &Update) -> anyhow::Result<()> {
     let update_id = i64::from(update.id.0);
     match &update.kind {
         UpdateKind::Message(msg) => on_message(app, bot, update_id, msg).await,
@@ -33,6 +40,97 @@ pub async fn handle(app: &App, bot: &Bot, update: Update) -> anyhow::Result<()> 
         }
         _ => Ok(()),
     }
+}
+
+/// Handles a poll's updates, in one transaction when every one goes
+/// through (see the module docs). Returns when all are committed.
+pub async fn handle_batch(app: &App, bot: &Bot, updates: &[Update]) {
+    if updates.len() > 1 {
+        match together(app, bot, updates).await {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "a poll's updates could not go together")
+            }
+        }
+    }
+    for update in updates {
+        if let Err(e) = handle(app, bot, update).await {
+            tracing::error!(error = %format!("{e:#}"), "failed to handle an update");
+        }
+    }
+}
+
+/// What became of an update handled inside a shared transaction.
+enum Together {
+    /// Done; a press is answered with its toast once the transaction commits.
+    Done(Option<(teloxide::types::CallbackQueryId, Toast)>),
+    /// It must be handled on its own: refused (its changes roll back) or a
+    /// membership change.
+    Alone,
+}
+
+/// All of `updates` in one transaction; false (and nothing written) when
+/// one of them must be handled on its own.
+async fn together(app: &App, bot: &Bot, updates: &[Update]) -> anyhow::Result<bool> {
+    // Telegram is asked before the transaction takes the write lock.
+    let mut tg_admins = Vec::with_capacity(updates.len());
+    for update in updates {
+        tg_admins.push(match &update.kind {
+            UpdateKind::Message(msg) => tg_admin(app, bot, msg).await,
+            _ => None,
+        });
+    }
+    let mut tx = app.store.begin().await?;
+    let mut toasts = Vec::new();
+    for (update, tg_admin) in updates.iter().zip(tg_admins) {
+        match within(app, &mut tx, update, tg_admin).await? {
+            Together::Done(toast) => toasts.extend(toast),
+            Together::Alone => {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+    }
+    tx.commit().await?;
+    app.wake_dispatcher();
+    for (query, toast) in toasts {
+        answer(bot, query, toast).await;
+    }
+    Ok(true)
+}
+
+async fn within(
+    app: &App,
+    tx: &mut Tx,
+    update: &Update,
+    tg_admin: Option<bool>,
+) -> anyhow::Result<Together> {
+    let update_id = i64::from(update.id.0);
+    Ok(match &update.kind {
+        UpdateKind::Message(msg) => match incoming(app, msg) {
+            Incoming::Ignored => Together::Done(None),
+            Incoming::Migrated(_) => Together::Alone,
+            Incoming::Chatter(from) => {
+                chatter_within(app, tx, update_id, msg, from).await?;
+                Together::Done(None)
+            }
+            Incoming::Command(from, inv) => {
+                match command_within(app, tx, update_id, msg, from, &inv, tg_admin).await? {
+                    Ok(()) => Together::Done(None),
+                    Err(_) => Together::Alone,
+                }
+            }
+        },
+        UpdateKind::CallbackQuery(q) => {
+            match callbacks::press_within(app, tx, update_id, q, person(&q.from)).await? {
+                Ok(toast) => Together::Done(toast.map(|t| (q.id.clone(), t))),
+                Err(_) => Together::Alone,
+            }
+        }
+        UpdateKind::MyChatMember(_) => Together::Alone,
+        _ => Together::Done(None),
+    })
 }
 
 pub(crate) fn person(u: &User) -> Person {
@@ -47,39 +145,68 @@ pub(crate) fn person(u: &User) -> Person {
     }
 }
 
-async fn on_message(app: &App, bot: &Bot, update_id: i64, msg: &Message) -> anyhow::Result<()> {
+/// What a message is to the bot.
+enum Incoming<'m> {
+    Ignored,
+    /// The group became a supergroup with this id.
+    Migrated(i64),
+    Command(&'m User, Invocation<'m>),
+    Chatter(&'m User),
+}
+
+fn incoming<'m>(app: &App, msg: &'m Message) -> Incoming<'m> {
     let Some(from) = msg.from.as_ref().filter(|u| !u.is_bot) else {
-        return Ok(());
+        return Incoming::Ignored;
     };
     if let Some(new) = msg.migrate_to_chat_id() {
-        return membership::on_migrated(app, update_id, msg.chat.id.0, new.0).await;
+        return Incoming::Migrated(new.0);
     }
     if msg.migrate_from_chat_id().is_some()
         || msg.new_chat_members().is_some()
         || msg.left_chat_member().is_some()
     {
-        return Ok(()); // membership arrives as my_chat_member; the migration as migrate_to_chat_id
+        return Incoming::Ignored; // membership arrives as my_chat_member; the migration as migrate_to_chat_id
     }
     let text = msg.text().or(msg.caption()).unwrap_or_default();
     match command::parse(text, &app.me.username) {
-        Some(inv) => on_command(app, bot, update_id, msg, from, inv).await,
-        None => on_chatter(app, update_id, msg, from).await,
+        Some(inv) => Incoming::Command(from, inv),
+        None => Incoming::Chatter(from),
     }
 }
 
-/// A message that is not a command: remember where residents write, and in
-/// a private chat point to /help rather than staying silent.
-async fn on_chatter(app: &App, update_id: i64, msg: &Message, from: &User) -> anyhow::Result<()> {
-    let mut tx = app.store.begin().await?;
-    let Some(arrival) = arrive(&mut tx, update_id, &msg.chat, from, app.clock.now()).await? else {
+async fn on_message(app: &App, bot: &Bot, update_id: i64, msg: &Message) -> anyhow::Result<()> {
+    match incoming(app, msg) {
+        Incoming::Ignored => Ok(()),
+        Incoming::Migrated(new) => {
+            membership::on_migrated(app, update_id, msg.chat.id.0, new).await
+        }
+        Incoming::Command(from, inv) => on_command(app, bot, update_id, msg, from, inv).await,
+        Incoming::Chatter(from) => {
+            let mut tx = app.store.begin().await?;
+            chatter_within(app, &mut tx, update_id, msg, from).await?;
+            tx.commit().await?;
+            app.wake_dispatcher();
+            Ok(())
+        }
+    }
+}
+
+/// A message that is not a command: remember where residents write (see
+/// [`arrive`]), and in a private chat answer (see [`private_flow`]).
+async fn chatter_within(
+    app: &App,
+    tx: &mut Tx,
+    update_id: i64,
+    msg: &Message,
+    from: &User,
+) -> anyhow::Result<()> {
+    let Some(arrival) = arrive(tx, update_id, &msg.chat, from, app.clock.now()).await? else {
         return Ok(());
     };
     if msg.chat.is_private() {
-        let msgs = private_flow(app, &mut tx, msg, from, arrival).await?;
-        outbox::queue(&mut tx, &msgs, app.clock.now()).await?;
+        let msgs = private_flow(app, tx, msg, from, arrival).await?;
+        outbox::queue(tx, &msgs, app.clock.now()).await?;
     }
-    tx.commit().await?;
-    app.wake_dispatcher();
     Ok(())
 }
 
@@ -138,6 +265,24 @@ async fn private_flow(
 /// Commands whose check needs the sender's Telegram rights in the group.
 const NEEDS_TG_ADMIN: &[&str] = &["bind", "unbind"];
 
+/// Whether the sender is a Telegram administrator of the group, for the
+/// commands that need to know (asked before any transaction begins).
+async fn tg_admin(app: &App, bot: &Bot, msg: &Message) -> Option<bool> {
+    let Incoming::Command(from, inv) = incoming(app, msg) else {
+        return None;
+    };
+    if msg.chat.is_private() || !NEEDS_TG_ADMIN.contains(&inv.name.as_str()) {
+        return None;
+    }
+    match bot.get_chat_member(msg.chat.id, from.id).await {
+        Ok(member) => Some(member.is_privileged()),
+        Err(e) => {
+            tracing::warn!(error = %e, chat = msg.chat.id.0, "getChatMember failed");
+            None
+        }
+    }
+}
+
 async fn on_command(
     app: &App,
     bot: &Bot,
@@ -146,21 +291,43 @@ async fn on_command(
     from: &User,
     inv: Invocation<'_>,
 ) -> anyhow::Result<()> {
-    let chat_id = msg.chat.id.0;
-    let tg_admin = if !msg.chat.is_private() && NEEDS_TG_ADMIN.contains(&inv.name.as_str()) {
-        match bot.get_chat_member(msg.chat.id, from.id).await {
-            Ok(member) => Some(member.is_privileged()),
-            Err(e) => {
-                tracing::warn!(error = %e, chat = chat_id, "getChatMember failed");
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let tg_admin = tg_admin(app, bot, msg).await;
     let mut tx = app.store.begin().await?;
-    let Some(arrival) = arrive(&mut tx, update_id, &msg.chat, from, app.clock.now()).await? else {
-        return Ok(());
+    match command_within(app, &mut tx, update_id, msg, from, &inv, tg_admin).await? {
+        Ok(()) => tx.commit().await?,
+        Err(explanation) => {
+            // Nothing the command did stays; the update is remembered as handled.
+            tx.rollback().await?;
+            let mut tx = app.store.begin().await?;
+            let now = app.clock.now();
+            if arrive(&mut tx, update_id, &msg.chat, from, now)
+                .await?
+                .is_some()
+            {
+                outbox::queue(&mut tx, &[explanation], now).await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    app.wake_dispatcher();
+    Ok(())
+}
+
+/// Runs a command inside the caller's transaction and queues its replies;
+/// `Err` carries the explanation of a refusal, to queue after the caller
+/// has rolled back.
+async fn command_within(
+    app: &App,
+    tx: &mut Tx,
+    update_id: i64,
+    msg: &Message,
+    from: &User,
+    inv: &Invocation<'_>,
+    tg_admin: Option<bool>,
+) -> anyhow::Result<Result<(), Outgoing>> {
+    let chat_id = msg.chat.id.0;
+    let Some(arrival) = arrive(tx, update_id, &msg.chat, from, app.clock.now()).await? else {
+        return Ok(Ok(()));
     };
     let replied = msg
         .reply_to_message()
@@ -184,7 +351,7 @@ async fn on_command(
         .reply_to_message()
         .and_then(|m| m.text().or(m.caption()))
         .map(str::to_string);
-    let outcome = run(&mut ctx, &mut tx, &inv).await;
+    let outcome = run(&mut ctx, tx, inv).await;
     let reply_to = Some(ctx.message_id);
     match outcome {
         Ok(text) => {
@@ -198,11 +365,10 @@ async fn on_command(
                 .into_iter()
                 .collect();
             msgs.append(&mut ctx.out);
-            outbox::queue(&mut tx, &msgs, ctx.now).await?;
-            tx.commit().await?;
+            outbox::queue(tx, &msgs, ctx.now).await?;
+            Ok(Ok(()))
         }
         Err(err) => {
-            tx.rollback().await?;
             // A refusal also shows how the command is used (an unknown command points to /help).
             let refused = matches!(err, UserError::Refused(_));
             let mut text = explain(&ctx, err);
@@ -210,24 +376,9 @@ async fn on_command(
                 let usage = esc(&spec.usage(ctx.locale));
                 text.push_str(&tr!(ctx.locale, "\n用法：{usage}", "\nUsage: {usage}"));
             }
-            let mut tx = app.store.begin().await?;
-            if arrive(&mut tx, update_id, &msg.chat, from, ctx.now)
-                .await?
-                .is_none()
-            {
-                return Ok(());
-            }
-            outbox::queue(
-                &mut tx,
-                &[Outgoing::text(chat_id, text).replying_to(reply_to)],
-                ctx.now,
-            )
-            .await?;
-            tx.commit().await?;
+            Ok(Err(Outgoing::text(chat_id, text).replying_to(reply_to)))
         }
     }
-    app.wake_dispatcher();
-    Ok(())
 }
 
 async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
@@ -307,15 +458,19 @@ async fn on_callback(
     update_id: i64,
     q: &CallbackQuery,
 ) -> anyhow::Result<()> {
-    let answer = super::callbacks::on_press(app, update_id, q, person(&q.from)).await?;
-    if let Some(toast) = answer {
-        let mut req = bot.answer_callback_query(q.id.clone()).text(toast.text);
-        if toast.alert {
-            req = req.show_alert(true);
-        }
-        if let Err(e) = req.await {
-            tracing::warn!(error = %e, "answerCallbackQuery failed");
-        }
+    if let Some(toast) = callbacks::on_press(app, update_id, q, person(&q.from)).await? {
+        answer(bot, q.id.clone(), toast).await;
     }
     Ok(())
+}
+
+/// Answers a press (the toast is ephemeral: it is not queued).
+async fn answer(bot: &Bot, query: teloxide::types::CallbackQueryId, toast: Toast) {
+    let mut req = bot.answer_callback_query(query).text(toast.text);
+    if toast.alert {
+        req = req.show_alert(true);
+    }
+    if let Err(e) = req.await {
+        tracing::warn!(error = %e, "answerCallbackQuery failed");
+    }
 }
