@@ -140,6 +140,10 @@ async fn main() -> anyhow::Result<()> {
         reports as f64 / elapsed.as_secs_f64()
     );
     println!(
+        "429 responses:         {} (the replies go out meanwhile, paced)",
+        sandbox.stats().too_many_requests
+    );
+    println!(
         "bot peak memory:       {:.1} MB VmHWM (after start-up: {:.1} MB)",
         peak_kb as f64 / 1024.0,
         before_kb as f64 / 1024.0

@@ -231,7 +231,9 @@ impl<T: Transport> Dispatcher<T> {
             if !rows::claim(&mut conn, row.id, now_ms, now_ms + LEASE.as_millis() as i64).await? {
                 continue;
             }
-            limiter.record(row.chat_id, now);
+            // The claim may have waited for the write lock: count the send
+            // from when it really starts.
+            limiter.record(row.chat_id, Instant::now());
             self.started.fetch_add(1, Ordering::Relaxed);
             in_flight.lock().unwrap().insert(row.chat_id);
             let (store, transport, clock, stats, in_flight, hooks) = (

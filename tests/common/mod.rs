@@ -165,8 +165,8 @@ impl TestBot {
             .await
     }
 
-    /// Waits until the bot has taken (and so handled) every update: teloxide
-    /// confirms a batch only when it asks for the next, after handling it.
+    /// Waits until the bot has taken (and so handled) every update: it
+    /// confirms a poll only when it asks for the next, after committing it.
     pub async fn settle(&self) {
         self.sandbox
             .wait_until("the bot to take every update", |s| s.pending_updates() == 0)
