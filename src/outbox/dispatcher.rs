@@ -189,9 +189,9 @@ impl<T: Transport> Dispatcher<T> {
         limiter.forget_idle(now);
         let mut next: Option<Instant> = None;
         let mut soonest = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
-        let mut chats_seen = HashSet::new();
+        // One row per chat: a chat's messages go in queue order.
         for row in pending {
-            if !chats_seen.insert(row.chat_id) || in_flight.lock().unwrap().contains(&row.chat_id) {
+            if in_flight.lock().unwrap().contains(&row.chat_id) {
                 continue;
             }
             let wait_ms = row.not_before_ms.max(row.lease_until_ms) - now_ms;
@@ -202,10 +202,11 @@ impl<T: Transport> Dispatcher<T> {
             let edit_target = match row.kind {
                 OutKind::Send | OutKind::Photo { .. } | OutKind::Document { .. } => None,
                 OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => {
-                    match (row.target_message_id, row.target_status.as_deref()) {
-                        (Some(id), _) => Some(id),
-                        (None, Some("pending")) => continue, // sent first; a finished send wakes us
-                        _ => {
+                    // The target, earlier in the same chat's queue, is no
+                    // longer pending: it was sent, or it never will be.
+                    match row.target_message_id {
+                        Some(id) => Some(id),
+                        None => {
                             rows::mark_failed(
                                 &mut conn,
                                 row.id,

@@ -134,8 +134,6 @@ pub struct Pending {
     pub lease_until_ms: i64,
     /// For an edit: the message id the target row got, once it is sent.
     pub target_message_id: Option<i64>,
-    /// For an edit: the target row's status.
-    pub target_status: Option<String>,
 }
 
 pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> sqlx::Result<i64> {
@@ -202,7 +200,6 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
         not_before_ms: row.try_get("not_before_ms")?,
         lease_until_ms: row.try_get("lease_until_ms")?,
         target_message_id: row.try_get("target_message_id")?,
-        target_status: row.try_get("target_status")?,
     })
 }
 
@@ -219,7 +216,7 @@ pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pendi
            SELECT (SELECT MIN(p.chat_id) FROM outbox p WHERE p.status = 'pending' AND p.chat_id > h.chat_id) \
            FROM heads h WHERE h.chat_id IS NOT NULL) \
          SELECT o.id, o.chat_id, o.kind, o.text, o.markup, o.reply_to, o.edit_of, o.attempts, o.not_before_ms, \
-         o.lease_until_ms, o.file_name, o.payload, t.message_id AS target_message_id, t.status AS target_status \
+         o.lease_until_ms, o.file_name, o.payload, t.message_id AS target_message_id \
          FROM heads h \
          JOIN outbox o ON o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.status = 'pending' AND p.chat_id = h.chat_id) \
          LEFT JOIN outbox t ON t.id = o.edit_of \
