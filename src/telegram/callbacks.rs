@@ -8,7 +8,7 @@
 use teloxide::types::CallbackQuery;
 
 use super::context::{Ctx, Here, Person, UserError, arrive};
-use super::updates::explain;
+use super::updates::{explain, remember_refused};
 use crate::app::App;
 use crate::i18n::plain;
 use crate::outbox;
@@ -51,13 +51,10 @@ pub async fn on_press(
             toast
         }
         Err(refused) => {
-            // The press changes nothing but is remembered as handled.
             tx.rollback().await?;
-            let mut tx = app.store.begin().await?;
             if let Some(msg) = q.message.as_ref() {
-                arrive(&mut tx, update_id, msg.chat(), &q.from, app.clock.now()).await?;
+                remember_refused(app, update_id, msg.chat(), &q.from, None).await?;
             }
-            tx.commit().await?;
             Some(refused)
         }
     };

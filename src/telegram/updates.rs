@@ -11,7 +11,7 @@
 //! is handled on its own ([`handle`]), with the same result.
 
 use teloxide::prelude::*;
-use teloxide::types::{CallbackQuery, Message, Update, UpdateKind, User};
+use teloxide::types::{CallbackQuery, Chat, Message, Update, UpdateKind, User};
 
 use super::callbacks::{self, Toast};
 use super::command::{self, Invocation};
@@ -73,18 +73,26 @@ enum Together {
 /// All of `updates` in one transaction; false (and nothing written) when
 /// one of them must be handled on its own.
 async fn together(app: &App, bot: &Bot, updates: &[Update]) -> anyhow::Result<bool> {
-    // Telegram is asked before the transaction takes the write lock.
-    let mut tg_admins = Vec::with_capacity(updates.len());
+    // Messages are read once, and Telegram is asked before the transaction
+    // takes the write lock.
+    let mut ready = Vec::with_capacity(updates.len());
     for update in updates {
-        tg_admins.push(match &update.kind {
-            UpdateKind::Message(msg) => tg_admin(app, bot, msg).await,
+        let incoming = match &update.kind {
+            UpdateKind::Message(msg) => Some(incoming(app, msg)),
             _ => None,
-        });
+        };
+        let tg_admin = match (&update.kind, &incoming) {
+            (UpdateKind::Message(msg), Some(Incoming::Command(from, inv))) => {
+                tg_admin(bot, msg, from, inv).await
+            }
+            _ => None,
+        };
+        ready.push((update, incoming, tg_admin));
     }
     let mut tx = app.store.begin().await?;
     let mut toasts = Vec::new();
-    for (update, tg_admin) in updates.iter().zip(tg_admins) {
-        match within(app, &mut tx, update, tg_admin).await? {
+    for (update, incoming, tg_admin) in ready {
+        match within(app, &mut tx, update, incoming, tg_admin).await? {
             Together::Done(toast) => toasts.extend(toast),
             Together::Alone => {
                 tx.rollback().await?;
@@ -100,15 +108,17 @@ async fn together(app: &App, bot: &Bot, updates: &[Update]) -> anyhow::Result<bo
     Ok(true)
 }
 
+/// One update of a shared transaction; `incoming` is what its message is.
 async fn within(
     app: &App,
     tx: &mut Tx,
     update: &Update,
+    incoming: Option<Incoming<'_>>,
     tg_admin: Option<bool>,
 ) -> anyhow::Result<Together> {
     let update_id = i64::from(update.id.0);
-    Ok(match &update.kind {
-        UpdateKind::Message(msg) => match incoming(app, msg) {
+    Ok(match (&update.kind, incoming) {
+        (UpdateKind::Message(msg), Some(incoming)) => match incoming {
             Incoming::Ignored => Together::Done(None),
             Incoming::Migrated(_) => Together::Alone,
             Incoming::Chatter(from) => {
@@ -122,13 +132,13 @@ async fn within(
                 }
             }
         },
-        UpdateKind::CallbackQuery(q) => {
+        (UpdateKind::CallbackQuery(q), _) => {
             match callbacks::press_within(app, tx, update_id, q, person(&q.from)).await? {
                 Ok(toast) => Together::Done(toast.map(|t| (q.id.clone(), t))),
                 Err(_) => Together::Alone,
             }
         }
-        UpdateKind::MyChatMember(_) => Together::Alone,
+        (UpdateKind::MyChatMember(_), _) => Together::Alone,
         _ => Together::Done(None),
     })
 }
@@ -267,10 +277,7 @@ const NEEDS_TG_ADMIN: &[&str] = &["bind", "unbind"];
 
 /// Whether the sender is a Telegram administrator of the group, for the
 /// commands that need to know (asked before any transaction begins).
-async fn tg_admin(app: &App, bot: &Bot, msg: &Message) -> Option<bool> {
-    let Incoming::Command(from, inv) = incoming(app, msg) else {
-        return None;
-    };
+async fn tg_admin(bot: &Bot, msg: &Message, from: &User, inv: &Invocation<'_>) -> Option<bool> {
     if msg.chat.is_private() || !NEEDS_TG_ADMIN.contains(&inv.name.as_str()) {
         return None;
     }
@@ -291,25 +298,35 @@ async fn on_command(
     from: &User,
     inv: Invocation<'_>,
 ) -> anyhow::Result<()> {
-    let tg_admin = tg_admin(app, bot, msg).await;
+    let tg_admin = tg_admin(bot, msg, from, &inv).await;
     let mut tx = app.store.begin().await?;
     match command_within(app, &mut tx, update_id, msg, from, &inv, tg_admin).await? {
         Ok(()) => tx.commit().await?,
         Err(explanation) => {
-            // Nothing the command did stays; the update is remembered as handled.
             tx.rollback().await?;
-            let mut tx = app.store.begin().await?;
-            let now = app.clock.now();
-            if arrive(&mut tx, update_id, &msg.chat, from, now)
-                .await?
-                .is_some()
-            {
-                outbox::queue(&mut tx, &[explanation], now).await?;
-            }
-            tx.commit().await?;
+            remember_refused(app, update_id, &msg.chat, from, Some(explanation)).await?;
         }
     }
     app.wake_dispatcher();
+    Ok(())
+}
+
+/// After a refused update was rolled back (nothing it did stays): it is
+/// remembered as handled, in a transaction of its own, with its
+/// explanation queued when it has one.
+pub(crate) async fn remember_refused(
+    app: &App,
+    update_id: i64,
+    chat: &Chat,
+    from: &User,
+    explanation: Option<Outgoing>,
+) -> anyhow::Result<()> {
+    let mut tx = app.store.begin().await?;
+    let now = app.clock.now();
+    if arrive(&mut tx, update_id, chat, from, now).await?.is_some() {
+        outbox::queue(&mut tx, explanation.as_slice(), now).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
