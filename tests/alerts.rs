@@ -77,6 +77,11 @@ async fn press(bot: &TestBot, chat: i64, msg: i64, user: i64, data: &str) -> Str
     toast.unwrap()
 }
 
+/// `user` presses Send on alert `id`'s preview card.
+async fn press_send(bot: &TestBot, chat: i64, card: &SentMessage, user: i64, id: i64) -> String {
+    press(bot, chat, card.message_id, user, &format!("a:send:{id}")).await
+}
+
 /// Issues an alert in `chat` and returns (alert id, preview card).
 async fn preview(bot: &TestBot, chat: i64, user: i64, args: &str) -> (i64, SentMessage) {
     let card = bot.say(chat, user, &format!("/alert {args}")).await;
@@ -142,24 +147,10 @@ async fn broadcast_reaches_the_subtree_and_nothing_else() {
 
     let stranger = bot.sandbox.add_user("路人", None);
     bot.sandbox.join(d.hmk, stranger);
-    let toast = press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        stranger,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    let toast = press_send(&bot, d.hmk, &card, stranger, id).await;
     assert!(toast.contains("只有发布人"), "{toast}");
 
-    let toast = press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    let toast = press_send(&bot, d.hmk, &card, d.chief, id).await;
     assert!(toast.contains("4"), "{toast}");
     let done = finished(&bot, &card, "已送达 4/4 · 失败 0").await;
     assert!(done.buttons().is_empty(), "Send/Cancel gone: {done}");
@@ -180,14 +171,7 @@ async fn broadcast_reaches_the_subtree_and_nothing_else() {
         );
     }
     // A second press sends nothing more.
-    let toast = press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    let toast = press_send(&bot, d.hmk, &card, d.chief, id).await;
     assert!(toast.contains("已处理"), "{toast}");
     assert_eq!(bot.sandbox.stats().too_many_requests, 0);
 }
@@ -198,14 +182,7 @@ async fn level_filter_and_cancel_button() {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.xq, bot.root, "grid fraud 谨防电信诈骗").await;
     assert!(card.text.contains("将发送到 2 个群：网格 2"), "{card}");
-    press(
-        &bot,
-        d.xq,
-        card.message_id,
-        bot.root,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    press_send(&bot, d.xq, &card, bot.root, id).await;
     finished(&bot, &card, "已送达 2/2").await;
     bot.settle().await;
     for chat in [d.g3, d.g4] {
@@ -229,14 +206,7 @@ async fn level_filter_and_cancel_button() {
     .await;
     assert!(toast.contains("已取消"), "{toast}");
     finished(&bot, &card2, "已取消，未发送").await;
-    let toast = press(
-        &bot,
-        d.xq,
-        card2.message_id,
-        bot.root,
-        &format!("a:send:{id2}"),
-    )
-    .await;
+    let toast = press_send(&bot, d.xq, &card2, bot.root, id2).await;
     assert!(toast.contains("已处理"), "{toast}");
     bot.settle().await;
     for chat in [d.xq, d.g3, d.c1] {
@@ -307,14 +277,7 @@ async fn rate_limit_and_server_errors_mid_broadcast() {
     bot.sandbox
         .inject("sendMessage", Some(d.g4), 1, Fault::ServerError(502));
     let (id, card) = preview(&bot, d.hmk, d.chief, "moderate 大风降温").await;
-    press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
     // The 5xx stalls g4's send (teloxide waits 10 s), not the others.
     bot.sandbox
         .wait_until("the others to be reached", |s| {
@@ -353,14 +316,7 @@ async fn migrated_group_and_removed_bot() {
         1,
         Fault::Forbidden("bot was kicked from the group chat".into()),
     );
-    press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
     let done = finished(&bot, &card, "已送达 3/4 · 失败 1").await;
     assert!(
         done.text.contains("xq.hmk.c1.g4") && done.text.contains("机器人已不在该群"),
@@ -387,14 +343,7 @@ async fn restart_mid_broadcast_finishes_without_loss() {
     bot.settings.send_limits.stop_after_sends = Some(3);
     bot.start().await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "特别严重 fire 山火").await;
-    press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
     bot.sandbox
         .wait_until("two copies out", |s| {
             d.hmk_subtree()
@@ -423,14 +372,7 @@ async fn edit_and_cancel_every_copy() {
     let bot = spawn().await;
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "严重 fire 仓库起火").await;
-    press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
     finished(&bot, &card, "已送达 4/4").await;
 
     let worker = bot.sandbox.add_user("网格员", None);
@@ -519,14 +461,7 @@ async fn acknowledgement_reminder_and_escalation() {
     bot.sandbox.join(d.g4, resident);
 
     let (id, card) = preview(&bot, d.hmk, d.chief, "extreme geological grid 山体滑坡风险").await;
-    press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
     finished(&bot, &card, "已送达 2/2").await;
     let copy3 = bot
         .sandbox
@@ -662,14 +597,7 @@ async fn broadcast_edit_and_ack_on_postgres() {
     .await;
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "severe crime 6h 注意防盗").await;
-    press(
-        &bot,
-        d.hmk,
-        card.message_id,
-        d.chief,
-        &format!("a:send:{id}"),
-    )
-    .await;
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
     finished(&bot, &card, "已送达 4/4 · 失败 0").await;
     let copy = copies(&bot, d.g3, id).remove(0);
     assert!(copy.text.contains("有效至"), "{copy}");

@@ -84,6 +84,19 @@ fn count_with(bot: &TestBot, chat: i64, needle: &str) -> usize {
         .count()
 }
 
+/// Waits until `chat` has `n` of the bot's messages containing `needle`.
+async fn wait_count(bot: &TestBot, chat: i64, needle: &str, n: usize) {
+    bot.sandbox
+        .wait_until(&format!("{n} × {needle:?} in chat {chat}"), |s| {
+            s.messages(chat)
+                .iter()
+                .filter(|m| m.text.contains(needle))
+                .count()
+                == n
+        })
+        .await;
+}
+
 #[tokio::test]
 async fn group_report_goes_through_its_life_with_status_back() {
     let bot = spawn().await;
@@ -423,15 +436,7 @@ async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
     // #2 was not answered: asked once more, then left.
     bot.clock.advance(86_400);
     bot.app().tick().await;
-    bot.sandbox
-        .wait_until("the second question about #2", |s| {
-            s.messages(w.resident)
-                .iter()
-                .filter(|m| m.text.contains("#2（意见建议）已办理完毕"))
-                .count()
-                == 2
-        })
-        .await;
+    wait_count(&bot, w.resident, "#2（意见建议）已办理完毕", 2).await;
     bot.clock.advance(3 * 86_400);
     bot.app().tick().await;
     bot.settle().await;
@@ -496,15 +501,7 @@ async fn supervision_only_from_above_and_reminders_on_schedule() {
     bot.clock.advance(4 * 86_400);
     bot.app().tick().await;
     wait_text(&bot, w.worker, "超期提醒：#2").await;
-    bot.sandbox
-        .wait_until("a second supervision reminder", |s| {
-            s.messages(w.worker)
-                .iter()
-                .filter(|m| m.text.contains("督办提醒：#1"))
-                .count()
-                == 2
-        })
-        .await;
+    wait_count(&bot, w.worker, "督办提醒：#1", 2).await;
     let list = bot.say(w.worker, w.worker, "/cases overdue").await;
     assert!(
         list.text.contains("#2") && list.text.contains("已超期"),

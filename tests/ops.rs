@@ -227,11 +227,7 @@ async fn sigterm_exits_cleanly_and_a_restart_finishes_the_queue() {
     store.close().await;
 
     let running = restart(&sandbox, &db, root).await;
-    let copies = replies_to(&sandbox, root, &asked).await;
-    assert!(
-        copies.iter().all(|n| *n == 1),
-        "copies per command: {copies:?}"
-    );
+    each_answered_once(&sandbox, root, &asked).await;
     running.stop().await;
 }
 
@@ -265,11 +261,7 @@ async fn a_crash_loses_nothing_and_a_restart_resumes_at_once() {
     // Within the sandbox's wait (30 s), well inside the 60 s lease a crashed
     // send would otherwise hold.
     let running = restart(&sandbox, &db, root).await;
-    let copies = replies_to(&sandbox, root, &asked).await;
-    assert!(
-        copies.iter().all(|n| *n == 1),
-        "copies per command: {copies:?}"
-    );
+    each_answered_once(&sandbox, root, &asked).await;
     running.stop().await;
 }
 
@@ -333,8 +325,8 @@ async fn restart(sandbox: &Sandbox, db: &TestDb, root: i64) -> pingan::app::Runn
         .unwrap()
 }
 
-/// How many replies each of `asked` got, once all have one.
-async fn replies_to(sandbox: &Sandbox, root: i64, asked: &[i64]) -> Vec<usize> {
+/// Waits until every one of `asked` has a reply, then checks it has one only.
+async fn each_answered_once(sandbox: &Sandbox, root: i64, asked: &[i64]) {
     sandbox
         .wait_until("every command answered", |s| {
             asked
@@ -343,8 +335,12 @@ async fn replies_to(sandbox: &Sandbox, root: i64, asked: &[i64]) -> Vec<usize> {
         })
         .await;
     let sent = sandbox.messages(root);
-    asked
+    let copies: Vec<usize> = asked
         .iter()
         .map(|id| sent.iter().filter(|m| m.reply_to == Some(*id)).count())
-        .collect()
+        .collect();
+    assert!(
+        copies.iter().all(|n| *n == 1),
+        "copies per command: {copies:?}"
+    );
 }
