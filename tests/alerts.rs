@@ -338,9 +338,19 @@ async fn migrated_group_and_removed_bot() {
 async fn restart_mid_broadcast_finishes_without_loss() {
     let mut bot = spawn().await;
     let d = district(&bot).await;
+    // Every group has had its welcome: nothing of the set-up is left to send.
+    let groups = [d.xq, d.hmk, d.qxp, d.c1, d.g3, d.g4, d.qxp_c1];
+    bot.sandbox
+        .wait_until("every welcome", |s| {
+            groups
+                .iter()
+                .all(|g| s.messages(*g).iter().any(|m| m.text.contains("平安机器人")))
+        })
+        .await;
     bot.stop().await;
-    // The preview card, then two copies; then this process stops sending.
-    bot.settings.send_limits.stop_after_sends = Some(3);
+    // The preview card, the card's first progress edit (its lane goes
+    // first), then two copies; then this process stops sending.
+    bot.settings.send_limits.stop_after_sends = Some(4);
     bot.start().await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "特别严重 fire 山火").await;
     press_send(&bot, d.hmk, &card, d.chief, id).await;

@@ -5,7 +5,7 @@ mod db;
 
 use db::TestDb;
 use pingan::domain::{Grant, NodeCode, Post, Role};
-use pingan::store::outbox::{self as rows, OutKind, Outgoing};
+use pingan::store::outbox::{self as rows, Lane, OutKind, Outgoing};
 use pingan::store::{Store, groups, nodes, people, updates};
 use sqlx::Row;
 
@@ -199,8 +199,9 @@ async fn updates_are_handled_once_and_outbox_leases() {
             ..Outgoing::text(-1, "b")
         };
         rows::enqueue(&mut c, &edit, 1, 1000).await.unwrap();
-        // Each chat's oldest row only, oldest first: chat -1's edit waits behind its send.
-        let heads: Vec<i64> = rows::pending_rows(&mut c, 10)
+        // Each chat's oldest row of the lane only, oldest first: chat -1's edit
+        // waits behind its send, and knows its target is still pending.
+        let heads: Vec<i64> = rows::lane_heads(&mut c, Lane::FollowOn, 10)
             .await
             .unwrap()
             .iter()
@@ -208,7 +209,10 @@ async fn updates_are_handled_once_and_outbox_leases() {
             .collect();
         assert_eq!(heads, vec![first, other_chat]);
         assert_eq!(
-            rows::pending_rows(&mut c, 1).await.unwrap().len(),
+            rows::lane_heads(&mut c, Lane::FollowOn, 1)
+                .await
+                .unwrap()
+                .len(),
             1,
             "at most `limit` chats"
         );
@@ -221,8 +225,10 @@ async fn updates_are_handled_once_and_outbox_leases() {
             rows::claim(&mut c, first, 61_000, 121_000).await.unwrap(),
             "an expired lease is taken over"
         );
+        let waiting = rows::lane_heads(&mut c, Lane::FollowOn, 10).await.unwrap();
+        assert!(!waiting[0].target_pending, "a send has no target");
         rows::mark_sent(&mut c, first, Some(55), 3).await.unwrap();
-        let pending = rows::pending_rows(&mut c, 10).await.unwrap();
+        let pending = rows::lane_heads(&mut c, Lane::FollowOn, 10).await.unwrap();
         assert_eq!(pending.len(), 2);
         assert_eq!(pending[0].id, other_chat);
         assert_eq!(
@@ -240,6 +246,159 @@ async fn updates_are_handled_once_and_outbox_leases() {
 }
 
 #[tokio::test]
+async fn each_lane_has_its_own_heads_and_an_edit_knows_its_target_waits() {
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        let reply = Outgoing::answer(-1, 7, "reply");
+        let copy = Outgoing::text(-1, "alert").in_lane(Lane::Urgent);
+        let reply = rows::enqueue(&mut c, &reply, 1, 1000).await.unwrap();
+        let copy = rows::enqueue(&mut c, &copy, 1, 1000).await.unwrap();
+        let pin = Outgoing::acting_on(-1, OutKind::Pin { of: copy }, "");
+        let pin = rows::enqueue(&mut c, &pin, 1, 1000).await.unwrap();
+        let ids = |v: Vec<rows::Pending>| v.iter().map(|p| p.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(rows::lane_heads(&mut c, Lane::Urgent, 10).await.unwrap()),
+            vec![copy]
+        );
+        assert_eq!(
+            ids(rows::lane_heads(&mut c, Lane::Answer, 10).await.unwrap()),
+            vec![reply]
+        );
+        let follow = rows::lane_heads(&mut c, Lane::FollowOn, 10).await.unwrap();
+        assert_eq!(follow[0].id, pin);
+        assert!(follow[0].target_pending, "the pin waits for its copy");
+        assert_eq!(follow[0].lane, Lane::FollowOn);
+        assert_eq!(rows::pending_answers(&mut c, 7).await.unwrap(), 1);
+        let depths = rows::lane_depths(&mut c).await.unwrap();
+        assert_eq!(depths.len(), 3);
+        assert!(
+            depths
+                .iter()
+                .all(|(_, n, oldest)| *n == 1 && *oldest == 1000)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_persons_answers_are_capped_and_repeated_refusals_answered_once() {
+    use pingan::i18n::Locale;
+    use pingan::outbox::{ANSWER_CAP, UNKNOWN_COMMAND, queue_capped, refusal_tag};
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        let count = |tag: Option<&'static str>| {
+            let store = store.clone();
+            async move {
+                let mut c = store.conn().await.unwrap();
+                sqlx::query(
+                    "SELECT COUNT(*) AS n FROM outbox WHERE person = 7 AND ($1 = '' OR tag = $1)",
+                )
+                .bind(tag.unwrap_or(""))
+                .fetch_one(&mut *c)
+                .await
+                .unwrap()
+                .get::<i64, _>("n")
+            }
+        };
+        // 25 answers to one person at once: the cap, then one "slow down".
+        let answers: Vec<Outgoing> = (0..25)
+            .map(|i| Outgoing::answer(7, 7, format!("reply {i}")))
+            .collect();
+        queue_capped(&mut c, &answers, 100, Locale::Zh)
+            .await
+            .unwrap();
+        assert_eq!(count(None).await, ANSWER_CAP + 1);
+        assert_eq!(count(Some("slow-down")).await, 1);
+        // More while they wait: dropped, and "slow down" is not said twice.
+        queue_capped(&mut c, &answers[..3], 110, Locale::Zh)
+            .await
+            .unwrap();
+        assert_eq!(count(None).await, ANSWER_CAP + 1);
+        // Someone else is not held back by person 7.
+        let other = Outgoing::answer(8, 8, "hello");
+        assert_eq!(
+            queue_capped(&mut c, &[other], 110, Locale::Zh)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // A row that answers no one (an alert copy) is never capped.
+        let copy = Outgoing::text(-5, "alert").in_lane(Lane::Urgent);
+        assert_eq!(
+            queue_capped(&mut c, &[copy], 110, Locale::Zh)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // Refusals to person 9: the same one once a minute, another one too.
+        let refusal = |text: &str| Outgoing::answer(-1, 9, text).tagged(refusal_tag("/case 1"));
+        let unknown = |text: &str| Outgoing::answer(-1, 9, text).tagged(UNKNOWN_COMMAND);
+        let queued = |v: Vec<i64>| v.len();
+        assert_eq!(
+            queued(
+                queue_capped(&mut c, &[refusal("no")], 200, Locale::Zh)
+                    .await
+                    .unwrap()
+            ),
+            1
+        );
+        assert_eq!(
+            queued(
+                queue_capped(&mut c, &[refusal("no")], 230, Locale::Zh)
+                    .await
+                    .unwrap()
+            ),
+            0
+        );
+        assert_eq!(
+            queued(
+                queue_capped(&mut c, &[refusal("other")], 230, Locale::Zh)
+                    .await
+                    .unwrap()
+            ),
+            1
+        );
+        assert_eq!(
+            queued(
+                queue_capped(&mut c, &[refusal("no")], 261, Locale::Zh)
+                    .await
+                    .unwrap()
+            ),
+            1
+        );
+        let other_input = Outgoing::answer(-1, 9, "no").tagged(refusal_tag("/case 2"));
+        assert_eq!(
+            queued(
+                queue_capped(&mut c, &[other_input], 262, Locale::Zh)
+                    .await
+                    .unwrap()
+            ),
+            1
+        );
+        assert_eq!(
+            queued(
+                queue_capped(&mut c, &[unknown("/foo?")], 300, Locale::Zh)
+                    .await
+                    .unwrap()
+            ),
+            1
+        );
+        assert_eq!(
+            queued(
+                queue_capped(&mut c, &[unknown("/bar?")], 310, Locale::Zh)
+                    .await
+                    .unwrap()
+            ),
+            0
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn outbox_carries_files() {
     on_both(|store| async move {
         let mut c = store.conn().await.unwrap();
@@ -247,7 +406,7 @@ async fn outbox_carries_files() {
         let doc = Outgoing::document(-100, "月结.xlsx", bytes.clone(), "<b>月结</b>");
         let photo = Outgoing::photo(-101, "chart.png", vec![0x89, b'P', b'N', b'G'], "图");
         pingan::outbox::queue(&mut c, &[doc, photo], 1).await.unwrap();
-        let pending = rows::pending_rows(&mut c, 10).await.unwrap();
+        let pending = rows::lane_heads(&mut c, Lane::Bulk, 10).await.unwrap();
         assert_eq!(pending.len(), 2);
         assert_eq!(
             pending[0].kind,

@@ -18,13 +18,13 @@ use std::pin::Pin;
 use chrono_tz::Tz;
 
 use super::render;
-use crate::domain::alert::in_scope;
+use crate::domain::alert::{Severity, in_scope};
 use crate::domain::{Level, NodeCode};
 use crate::i18n::Locale;
 use crate::outbox::{self, SendHook, wall_ms};
 use crate::store::alerts::{self as store, Alert};
 use crate::store::groups::GroupChat;
-use crate::store::outbox::{self as rows, OutKind, Outgoing, Pending};
+use crate::store::outbox::{self as rows, Lane, OutKind, Outgoing, Pending};
 use crate::store::{Conn, groups, nodes};
 
 /// The card is edited at most once a second.
@@ -80,13 +80,23 @@ pub async fn send(
     let markup = render::ack_markup(l, &alert);
     let targets = targets(conn, &alert.node, alert.only).await?;
     for (node, group) in &targets {
-        let msg = Outgoing::text(group.chat_id, text.clone()).with_markup(markup.clone());
+        let msg = Outgoing::text(group.chat_id, text.clone())
+            .with_markup(markup.clone())
+            .in_lane(copy_lane(&alert));
         let ids = outbox::queue(conn, &[msg], now).await?;
         let last = *ids.last().expect("one row at least");
         store::insert_delivery(conn, alert.id, node, group.chat_id, last).await?;
     }
     refresh_card(conn, l, &alert, now).await?;
     Ok(Some(targets.len()))
+}
+
+/// Extreme and severe copies go ahead of moderate and minor ones.
+pub fn copy_lane(alert: &Alert) -> Lane {
+    match alert.severity {
+        Severity::Extreme | Severity::Severe => Lane::Urgent,
+        Severity::Moderate | Severity::Minor => Lane::Alert,
+    }
 }
 
 /// Queues (or replaces the waiting) edit of the alert's card.
@@ -121,7 +131,8 @@ pub async fn refresh_card(
         Some(waiting) if rows::withdraw_if_idle(conn, waiting, now_ms).await? => alert.card_next_ms,
         _ => now_ms.max(alert.card_next_ms + CARD_EVERY_MS),
     };
-    let edit = Outgoing::acting_on(alert.chat_id, OutKind::Edit { of: card }, text);
+    let edit =
+        Outgoing::acting_on(alert.chat_id, OutKind::Edit { of: card }, text).in_lane(Lane::Card);
     let id = rows::enqueue(conn, &edit, now, not_before).await?;
     store::set_card_edit(conn, alert.id, id, not_before).await?;
     Ok(())

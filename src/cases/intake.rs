@@ -92,7 +92,7 @@ pub async fn report(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
                 esc(&excerpt(&case.text, 500)),
                 id.0
             ),
-        ));
+        ).for_person(ctx.sender.id));
         Ok(tr!(
             l,
             "📋 已登记 <b>{id}</b>（{cat}），网格员会尽快处理，进度已私信告知。",

@@ -8,7 +8,7 @@ use super::{category_name, status_name};
 use crate::domain::case::Status;
 use crate::i18n::{Locale, esc};
 use crate::store::cases::{self, Case};
-use crate::store::outbox::Outgoing;
+use crate::store::outbox::{Lane, Outgoing};
 use crate::store::{Conn, groups, people};
 use crate::telegram::context::{Ctx, UserError};
 use crate::tr;
@@ -82,7 +82,8 @@ pub async fn status_back(
                 "\nWe will ask you shortly how satisfied you are."
             ));
         }
-        ctx.out.push(Outgoing::text(case.reporter_id, text));
+        ctx.out
+            .push(Outgoing::text(case.reporter_id, text).for_person(case.reporter_id));
     }
     if case.origin_chat_id < 0 {
         let mut line = public_line(l, case);
@@ -93,9 +94,13 @@ pub async fn status_back(
             line.push_str(&format!(" — {}", mention(u.id, &u.display_name())));
         }
         // Taken in that very group: the line answers the command there.
-        let reply_to = posts_here(ctx, case).then_some(ctx.message_id);
-        ctx.out
-            .push(Outgoing::text(case.origin_chat_id, line).replying_to(reply_to));
+        let here = posts_here(ctx, case);
+        let lane = if here { Lane::Answer } else { Lane::FollowOn };
+        ctx.out.push(
+            Outgoing::text(case.origin_chat_id, line)
+                .replying_to(here.then_some(ctx.message_id))
+                .in_lane(lane),
+        );
     }
     Ok(())
 }

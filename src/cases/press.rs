@@ -11,7 +11,7 @@ use super::handling::step_command;
 use super::{apply, card, flow, followup, load, may_handle, may_view};
 use crate::domain::case::{CaseId, Rating, Step};
 use crate::store::Conn;
-use crate::store::outbox::{self as rows, OutKind, Outgoing};
+use crate::store::outbox::{self as rows, Lane, OutKind, Outgoing};
 use crate::telegram::callbacks::Pressed;
 use crate::telegram::context::{Ctx, UserError};
 use crate::tr;
@@ -46,7 +46,9 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
                     Some(row) => Outgoing::acting_on(ctx.chat_id, OutKind::Edit { of: row }, text),
                     None => Outgoing::text(ctx.chat_id, text),
                 }
-                .with_markup(markup),
+                .with_markup(markup)
+                .in_lane(Lane::Answer)
+                .for_person(ctx.sender.id),
             );
             Ok(tr!(l, "已{}", "Done: {}", super::step_name(l, step)))
         }
@@ -55,8 +57,7 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
             let case = load(ctx, conn, id).await?;
             may_view(ctx, &case)?;
             let (text, markup) = card::render(ctx, conn, &case).await?;
-            let mut m = Outgoing::text(ctx.chat_id, text);
-            m.markup = markup;
+            let m = Outgoing::answer(ctx.chat_id, ctx.sender.id, text).with_markup(markup);
             ctx.out.push(m);
             Ok(format!("{id}"))
         }

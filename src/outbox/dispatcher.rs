@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use super::limits::{Limits, RateLimiter};
 use super::wall_ms;
 use crate::clock::Clock;
-use crate::store::outbox::{self as rows, OutKind, Pending};
+use crate::store::outbox::{self as rows, Lane, Pending};
 use crate::store::{Conn, Store, groups, people};
 
 /// How a send failed, as far as the dispatcher needs to know.
@@ -80,7 +80,7 @@ const LEASE: Duration = Duration::from_secs(60);
 /// The least time between two passes over the queue (well under the
 /// one-second pacing of a chat, so nothing waits noticeably for it).
 const MIN_PASS_GAP: Duration = Duration::from_millis(20);
-/// How many chats one pass looks at (the first pending row of each).
+/// How many chats one pass looks at in each lane (the first pending row of each).
 const SCAN: i64 = 2000;
 
 pub struct Dispatcher<T: Transport> {
@@ -182,46 +182,30 @@ impl<T: Transport> Dispatcher<T> {
         tasks: &mut JoinSet<()>,
     ) -> anyhow::Result<Option<Instant>> {
         let mut conn = self.store.conn().await?;
-        let pending = rows::pending_rows(&mut conn, SCAN).await?;
-        let now = Instant::now();
         let now_ms = wall_ms();
         self.stats.last_pass_ms.store(now_ms, Ordering::Relaxed);
-        limiter.forget_idle(now);
-        let mut next: Option<Instant> = None;
-        let mut soonest = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
-        // One row per chat: a chat's messages go in queue order.
-        for row in pending {
-            if in_flight.lock().unwrap().contains(&row.chat_id) {
-                continue;
+        limiter.forget_idle(Instant::now());
+        let mut plan = Plan::default();
+        for lane in Lane::ALL {
+            // A lane behind a full budget would not get a send this pass.
+            if let Some(t) = limiter.overall_full(Instant::now()) {
+                plan.soonest(t);
+                break;
             }
-            let wait_ms = row.not_before_ms.max(row.lease_until_ms) - now_ms;
-            if wait_ms > 0 {
-                soonest(now + Duration::from_millis(wait_ms as u64));
-                continue;
-            }
-            let edit_target = match row.kind {
-                OutKind::Send | OutKind::Photo { .. } | OutKind::Document { .. } => None,
-                OutKind::Edit { .. } | OutKind::Pin { .. } | OutKind::Unpin { .. } => {
-                    // The target, earlier in the same chat's queue, is no
-                    // longer pending: it was sent, or it never will be.
-                    match row.target_message_id {
-                        Some(id) => Some(id),
-                        None => {
-                            rows::mark_failed(
-                                &mut conn,
-                                row.id,
-                                "the message to edit was never sent",
-                            )
-                            .await?;
-                            continue;
-                        }
-                    }
+            let heads = rows::lane_heads(&mut conn, lane, SCAN).await?;
+            plan.add_lane(heads, limiter);
+        }
+        loop {
+            let busy = in_flight.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let row = match plan.next(limiter, &busy, Instant::now(), wall_ms()) {
+                Pick::Send(row) => row,
+                Pick::Broken(row) => {
+                    rows::mark_failed(&mut conn, row.id, "the message to edit was never sent")
+                        .await?;
+                    continue;
                 }
+                Pick::Done => break,
             };
-            if let Some(t) = limiter.next_free(row.chat_id, now) {
-                soonest(t);
-                continue;
-            }
             if self
                 .limits
                 .stop_after_sends
@@ -229,6 +213,7 @@ impl<T: Transport> Dispatcher<T> {
             {
                 return Ok(None);
             }
+            let now_ms = wall_ms();
             if !rows::claim(&mut conn, row.id, now_ms, now_ms + LEASE.as_millis() as i64).await? {
                 continue;
             }
@@ -236,7 +221,10 @@ impl<T: Transport> Dispatcher<T> {
             // from when it really starts.
             limiter.record(row.chat_id, Instant::now());
             self.started.fetch_add(1, Ordering::Relaxed);
-            in_flight.lock().unwrap().insert(row.chat_id);
+            in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(row.chat_id);
             let (store, transport, clock, stats, in_flight, hooks) = (
                 self.store.clone(),
                 self.transport.clone(),
@@ -246,6 +234,7 @@ impl<T: Transport> Dispatcher<T> {
                 self.hooks.clone(),
             );
             let chat_id = row.chat_id;
+            let edit_target = row.target_message_id;
             tasks.spawn(async move {
                 let result = transport.deliver(&row, edit_target).await;
                 // What happened must be written down, or the row is sent again when
@@ -256,10 +245,86 @@ impl<T: Transport> Dispatcher<T> {
                         Err(e) => tracing::error!(error = %format!("{e:#}"), row = row.id, attempt, "could not record a send"),
                     }
                 }
-                in_flight.lock().unwrap().remove(&chat_id);
+                in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&chat_id);
             });
         }
-        Ok(next)
+        Ok(plan.next_look)
+    }
+}
+
+/// What the scheduling rule says to do next.
+#[derive(Debug)]
+pub enum Pick {
+    /// Send this row now.
+    Send(Pending),
+    /// An edit, pin or unpin whose message was never sent: give it up.
+    Broken(Pending),
+    /// Nothing more may go in this pass.
+    Done,
+}
+
+/// The scheduling rule for one pass (issue 10): the highest non-empty lane
+/// first, within Telegram's limits; within a lane, round robin by chat (the
+/// chat served longest ago first, then the oldest row). Each chat offers
+/// its oldest row of each lane, so a chat's rows of one lane keep their
+/// order, and an edit or pin waits while the message it acts on is pending.
+/// Pure apart from the limiter, so it is unit-tested with a paused clock.
+#[derive(Debug, Default)]
+pub struct Plan {
+    rows: std::collections::VecDeque<Pending>,
+    /// When to look again for the rows that must wait.
+    pub next_look: Option<Instant>,
+}
+
+impl Plan {
+    fn soonest(&mut self, t: Instant) {
+        self.next_look = Some(self.next_look.map_or(t, |n| n.min(t)));
+    }
+
+    /// Adds a lane's head rows (the lanes in order, highest first).
+    pub fn add_lane(&mut self, mut heads: Vec<Pending>, limiter: &RateLimiter) {
+        heads.sort_by_key(|r| (limiter.last_sent(r.chat_id), r.id));
+        self.rows.extend(heads);
+    }
+
+    /// The next row to send now, in lane order.
+    pub fn next(
+        &mut self,
+        limiter: &mut RateLimiter,
+        busy: &HashSet<i64>,
+        now: Instant,
+        now_ms: i64,
+    ) -> Pick {
+        while let Some(row) = self.rows.pop_front() {
+            if busy.contains(&row.chat_id) {
+                continue;
+            }
+            let wait_ms = row.not_before_ms.max(row.lease_until_ms) - now_ms;
+            if wait_ms > 0 {
+                self.soonest(now + Duration::from_millis(wait_ms as u64));
+                continue;
+            }
+            if row.kind.target().is_some() {
+                if row.target_pending {
+                    continue; // it goes once its message has; that send wakes us
+                }
+                if row.target_message_id.is_none() {
+                    return Pick::Broken(row);
+                }
+            }
+            if let Some(t) = limiter.next_free(row.chat_id, now, row.lane.is_alert()) {
+                self.soonest(t);
+                if limiter.overall_full(now).is_some() {
+                    self.rows.clear();
+                }
+                continue;
+            }
+            return Pick::Send(row);
+        }
+        Pick::Done
     }
 }
 
@@ -338,4 +403,144 @@ async fn record(
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::outbox::OutKind;
+
+    fn row(id: i64, chat_id: i64, lane: Lane) -> Pending {
+        Pending {
+            id,
+            chat_id,
+            kind: OutKind::Send,
+            text: String::new(),
+            markup: None,
+            reply_to: None,
+            attempts: 0,
+            not_before_ms: 0,
+            lease_until_ms: 0,
+            target_message_id: None,
+            target_pending: false,
+            lane,
+            queued_ms: 0,
+        }
+    }
+
+    /// Runs the rule for one pass, recording the picks as sent a
+    /// microsecond apart from `now`.
+    fn picks(plan: &mut Plan, limiter: &mut RateLimiter, now: Instant) -> Vec<i64> {
+        let mut out = Vec::new();
+        loop {
+            match plan.next(limiter, &HashSet::new(), now, 0) {
+                Pick::Send(r) => {
+                    limiter.record(r.chat_id, now + Duration::from_micros(out.len() as u64));
+                    out.push(r.id);
+                }
+                Pick::Broken(r) => out.push(-r.id),
+                Pick::Done => return out,
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_highest_lane_goes_first_within_the_overall_budget() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let mut plan = Plan::default();
+        // Older replies in 40 chats, then an alert to 40 other chats.
+        let replies: Vec<_> = (1..=40).map(|i| row(i, -i, Lane::Answer)).collect();
+        let copies: Vec<_> = (41..=80).map(|i| row(i, -i, Lane::Urgent)).collect();
+        plan.add_lane(copies, &limiter);
+        plan.add_lane(replies, &limiter);
+        let now = Instant::now();
+        let sent = picks(&mut plan, &mut limiter, now);
+        assert_eq!(
+            sent,
+            (41..=70).collect::<Vec<_>>(),
+            "30 a second, all alert copies"
+        );
+        assert_eq!(plan.next_look, Some(now + Duration::from_millis(1050)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn within_a_lane_the_chat_served_longest_ago_goes_first() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let t0 = Instant::now();
+        // Chat -1 had a reply a moment ago; chats -2 and -3 have not.
+        limiter.record(-1, t0);
+        let t1 = t0 + Duration::from_secs(5);
+        let mut plan = Plan::default();
+        plan.add_lane(
+            vec![
+                row(1, -1, Lane::Answer),
+                row(2, -2, Lane::Answer),
+                row(3, -3, Lane::Answer),
+            ],
+            &limiter,
+        );
+        assert_eq!(picks(&mut plan, &mut limiter, t1), vec![2, 3, 1]);
+        // Next pass: the same three chats, now -1 was served first of them.
+        let t2 = t1 + Duration::from_secs(5);
+        let mut plan = Plan::default();
+        plan.add_lane(
+            vec![
+                row(4, -1, Lane::Answer),
+                row(5, -2, Lane::Answer),
+                row(6, -3, Lane::Answer),
+            ],
+            &limiter,
+        );
+        assert_eq!(picks(&mut plan, &mut limiter, t2), vec![5, 6, 4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_edit_waits_for_its_message_and_a_lost_one_is_given_up() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let mut plan = Plan::default();
+        let mut waiting = row(1, -1, Lane::FollowOn);
+        waiting.kind = OutKind::Pin { of: 9 };
+        waiting.target_pending = true;
+        let mut lost = row(2, -2, Lane::FollowOn);
+        lost.kind = OutKind::Edit { of: 8 };
+        let mut ready = row(3, -3, Lane::FollowOn);
+        ready.kind = OutKind::Edit { of: 7 };
+        ready.target_message_id = Some(70);
+        plan.add_lane(vec![waiting, lost, ready], &limiter);
+        assert_eq!(picks(&mut plan, &mut limiter, Instant::now()), vec![-2, 3]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_groups_replies_leave_room_for_an_alert() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let mut t = Instant::now();
+        // The group's replies use all they may of its minute.
+        for _ in 0..18 {
+            if let Some(next) = limiter.next_free(-5, t, false) {
+                t = next;
+            }
+            limiter.record(-5, t);
+        }
+        t += Duration::from_secs(3);
+        let mut plan = Plan::default();
+        plan.add_lane(vec![row(1, -5, Lane::Urgent)], &limiter);
+        plan.add_lane(vec![row(2, -5, Lane::Answer)], &limiter);
+        assert_eq!(picks(&mut plan, &mut limiter, t), vec![1]);
+        assert!(
+            plan.next_look
+                .is_some_and(|n| n > t + Duration::from_secs(30))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_row_waiting_for_retry_or_lease_is_skipped_until_then() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let now = Instant::now();
+        let mut later = row(1, -1, Lane::Urgent);
+        later.not_before_ms = 500;
+        let mut plan = Plan::default();
+        plan.add_lane(vec![later, row(2, -2, Lane::Bulk)], &limiter);
+        assert_eq!(picks(&mut plan, &mut limiter, now), vec![2]);
+        assert_eq!(plan.next_look, Some(now + Duration::from_millis(500)));
+    }
 }

@@ -16,6 +16,11 @@ pub struct Limits {
     pub overall_per_second: usize,
     pub chat_burst: usize,
     pub group_per_minute: usize,
+    /// Of each group's minute, this many sends are kept for alerts: other
+    /// traffic to a group stops short of them (and of the last send of a
+    /// chat's burst), so an alert is never blocked by the group's own
+    /// replies.
+    pub alert_headroom: usize,
     /// Added to every window to absorb jitter.
     pub margin: Duration,
     /// Tests and benchmarks only: start no more sends after this many, as a
@@ -29,6 +34,7 @@ impl Default for Limits {
             overall_per_second: 30,
             chat_burst: 3,
             group_per_minute: 20,
+            alert_headroom: 2,
             margin: Duration::from_millis(50),
             stop_after_sends: None,
         }
@@ -54,10 +60,17 @@ impl Window {
 
     /// When the next event may happen; `None` means now.
     fn next_free(&mut self, now: Instant) -> Option<Instant> {
+        self.next_free_within(self.cap, now)
+    }
+
+    /// When the next event may happen if only `cap` of the window may be
+    /// used; `None` means now.
+    fn next_free_within(&mut self, cap: usize, now: Instant) -> Option<Instant> {
         while self.times.front().is_some_and(|t| *t + self.span <= now) {
             self.times.pop_front();
         }
-        (self.times.len() >= self.cap).then(|| self.times[self.times.len() - self.cap] + self.span)
+        let cap = cap.max(1);
+        (self.times.len() >= cap).then(|| self.times[self.times.len() - cap] + self.span)
     }
 
     fn record(&mut self, now: Instant) {
@@ -116,14 +129,38 @@ impl RateLimiter {
         })
     }
 
-    /// When a message to `chat_id` may go; `None` means now.
-    pub fn next_free(&mut self, chat_id: i64, now: Instant) -> Option<Instant> {
+    /// When a message to `chat_id` may go; `None` means now. Only alert
+    /// traffic (`alert`) may use a group's headroom.
+    pub fn next_free(&mut self, chat_id: i64, now: Instant, alert: bool) -> Option<Instant> {
         let overall = self.overall.next_free(now);
+        let (burst, per_minute, headroom) = (
+            self.limits.chat_burst,
+            self.limits.group_per_minute,
+            self.limits.alert_headroom,
+        );
         let c = self.chat(chat_id);
         let blocked = c.blocked_until.filter(|t| *t > now);
-        let chat = c.chat.next_free(now);
-        let group = c.group.as_mut().and_then(|g| g.next_free(now));
+        let (chat, group) = match c.group.as_mut() {
+            Some(g) if !alert && headroom > 0 => (
+                c.chat.next_free_within(burst.saturating_sub(1), now),
+                g.next_free_within(per_minute.saturating_sub(headroom), now),
+            ),
+            Some(g) => (c.chat.next_free(now), g.next_free(now)),
+            None => (c.chat.next_free(now), None),
+        };
         [overall, blocked, chat, group].into_iter().flatten().max()
+    }
+
+    /// Whether the overall budget is used up for now.
+    pub fn overall_full(&mut self, now: Instant) -> Option<Instant> {
+        self.overall.next_free(now)
+    }
+
+    /// When the chat was last written to (for round robin within a lane).
+    pub fn last_sent(&self, chat_id: i64) -> Option<Instant> {
+        self.chats
+            .get(&chat_id)
+            .and_then(|c| c.chat.times.back().copied())
     }
 
     pub fn record(&mut self, chat_id: i64, now: Instant) {
@@ -159,12 +196,12 @@ mod tests {
         let mut rl = RateLimiter::new(Limits::default());
         let start = Instant::now();
         for chat in 0..30 {
-            assert_eq!(rl.next_free(-(chat + 1), start), None);
+            assert_eq!(rl.next_free(-(chat + 1), start, true), None);
             rl.record(-(chat + 1), start);
         }
-        let next = rl.next_free(-100, start).expect("31st must wait");
+        let next = rl.next_free(-100, start, true).expect("31st must wait");
         assert_eq!(next - start, Duration::from_millis(1050));
-        assert_eq!(rl.next_free(-100, next), None);
+        assert_eq!(rl.next_free(-100, next, true), None);
     }
 
     #[tokio::test(start_paused = true)]
@@ -172,10 +209,13 @@ mod tests {
         let mut rl = RateLimiter::new(Limits::default());
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert_eq!(rl.next_free(5, t0), None);
+            assert_eq!(rl.next_free(5, t0, false), None);
             rl.record(5, t0);
         }
-        assert_eq!(rl.next_free(5, t0), Some(t0 + Duration::from_millis(3050)));
+        assert_eq!(
+            rl.next_free(5, t0, false),
+            Some(t0 + Duration::from_millis(3050))
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -184,12 +224,12 @@ mod tests {
         let mut t = Instant::now();
         let start = t;
         for _ in 0..20 {
-            if let Some(next) = rl.next_free(-7, t) {
+            if let Some(next) = rl.next_free(-7, t, true) {
                 t = next;
             }
             rl.record(-7, t);
         }
-        let next = rl.next_free(-7, t).unwrap();
+        let next = rl.next_free(-7, t, true).unwrap();
         assert!(
             next >= start + Duration::from_secs(60),
             "21st message within a minute"
@@ -201,9 +241,49 @@ mod tests {
         let mut rl = RateLimiter::new(Limits::default());
         let t0 = Instant::now();
         rl.block(9, t0 + Duration::from_secs(4));
-        assert_eq!(rl.next_free(9, t0), Some(t0 + Duration::from_secs(4)));
-        assert_eq!(rl.next_free(10, t0), None);
+        assert_eq!(
+            rl.next_free(9, t0, false),
+            Some(t0 + Duration::from_secs(4))
+        );
+        assert_eq!(rl.next_free(10, t0, false), None);
         rl.forget_idle(t0 + Duration::from_secs(5));
-        assert_eq!(rl.next_free(9, t0 + Duration::from_secs(5)), None);
+        assert_eq!(rl.next_free(9, t0 + Duration::from_secs(5), false), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replies_leave_a_groups_headroom_to_alerts() {
+        let mut rl = RateLimiter::new(Limits::default());
+        let mut t = Instant::now();
+        let start = t;
+        // Replies fill what they may of the group's minute…
+        for _ in 0..18 {
+            if let Some(next) = rl.next_free(-7, t, false) {
+                t = next;
+            }
+            rl.record(-7, t);
+        }
+        let reply = rl.next_free(-7, t, false).expect("the 19th reply waits");
+        assert!(reply >= start + Duration::from_secs(60));
+        // …and an alert still goes within the chat's pace, not a minute later.
+        let alert = rl.next_free(-7, t, true).unwrap_or(t);
+        assert!(alert < t + Duration::from_secs(2), "{:?}", alert - t);
+        // A private chat has no group window: no headroom is kept there.
+        for _ in 0..2 {
+            assert_eq!(rl.next_free(8, start, false), None);
+            rl.record(8, start);
+        }
+        assert_eq!(rl.next_free(8, start, false), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replies_leave_the_last_send_of_a_groups_burst_to_alerts() {
+        let mut rl = RateLimiter::new(Limits::default());
+        let t0 = Instant::now();
+        for _ in 0..2 {
+            assert_eq!(rl.next_free(-3, t0, false), None);
+            rl.record(-3, t0);
+        }
+        assert!(rl.next_free(-3, t0, false).is_some());
+        assert_eq!(rl.next_free(-3, t0, true), None);
     }
 }

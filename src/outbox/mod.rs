@@ -15,8 +15,12 @@ pub mod limits;
 pub use dispatcher::{DispatchStats, Dispatcher, SendError, SendHook, Transport};
 pub use limits::Limits;
 
+use std::collections::HashMap;
+
+use crate::i18n::Locale;
 use crate::store::Conn;
 use crate::store::outbox::{self as rows, Outgoing};
+use crate::tr;
 
 /// Telegram's text limit is 4096 characters after entity parsing; longer
 /// replies are split at line ends well below it, so that tags (which never
@@ -25,6 +29,76 @@ pub const SPLIT_AT: usize = 3500;
 
 /// A photo's or document's caption stays under Telegram's 1024 characters.
 pub const CAPTION_MAX: usize = 1000;
+
+/// Most answers one person may have waiting (replies, private copies of a
+/// group answer, refusals). Beyond it they get one short "please slow
+/// down" and the rest of their answers are dropped: what they did stands,
+/// only the replies are folded away, so no person can starve the others.
+pub const ANSWER_CAP: i64 = 20;
+
+/// Tags of answers that are sent once a minute at most to one person: an
+/// unknown command (whichever), and a refusal of the same input (the tag
+/// carries the input: [`refusal_tag`]).
+pub const REFUSAL: &str = "refusal";
+pub const UNKNOWN_COMMAND: &str = "unknown-command";
+const SLOW_DOWN: &str = "slow-down";
+
+/// The tag of a refusal of `input` (cut short: it only has to tell inputs apart).
+pub fn refusal_tag(input: &str) -> String {
+    let input: String = input.chars().take(200).collect();
+    format!("{REFUSAL}:{input}")
+}
+
+/// Like [`queue`], for messages that answer someone who acted: keeps each
+/// person under [`ANSWER_CAP`], and answers an unknown command or the same
+/// refusal once a minute.
+pub async fn queue_capped(
+    conn: &mut Conn,
+    msgs: &[Outgoing],
+    now: i64,
+    locale: Locale,
+) -> sqlx::Result<Vec<i64>> {
+    let mut waiting: HashMap<i64, i64> = HashMap::new();
+    let mut keep = Vec::with_capacity(msgs.len());
+    for msg in msgs {
+        let Some(person) = msg.person else {
+            keep.push(msg.clone());
+            continue;
+        };
+        let repeat = match msg.tag.as_deref() {
+            Some(UNKNOWN_COMMAND) => Some((UNKNOWN_COMMAND, None)),
+            Some(tag) if tag.starts_with(REFUSAL) => Some((tag, Some(msg.text.as_str()))),
+            _ => None,
+        };
+        if let Some((tag, text)) = repeat
+            && rows::answered_since(conn, person, tag, text, now - 60).await?
+        {
+            continue;
+        }
+        let n = match waiting.get(&person) {
+            Some(n) => *n,
+            None => rows::pending_answers(conn, person).await?,
+        };
+        if n >= ANSWER_CAP {
+            if !rows::answered_since(conn, person, SLOW_DOWN, None, now - 60).await?
+                && !keep.iter().any(|m: &Outgoing| {
+                    m.person == Some(person) && m.tag.as_deref() == Some(SLOW_DOWN)
+                })
+            {
+                let text = tr!(
+                    locale,
+                    "您的消息太多，我正在逐条处理，请稍候再发。",
+                    "You are sending faster than I can answer; please wait a moment."
+                );
+                keep.push(Outgoing::answer(msg.chat_id, person, text).tagged(SLOW_DOWN));
+            }
+            continue;
+        }
+        waiting.insert(person, n + 1);
+        keep.push(msg.clone());
+    }
+    queue(conn, &keep, now).await
+}
 
 /// Queues messages in the caller's transaction, splitting long texts.
 pub async fn queue(conn: &mut Conn, msgs: &[Outgoing], now: i64) -> sqlx::Result<Vec<i64>> {

@@ -43,6 +43,66 @@ impl OutKind {
     }
 }
 
+/// What a row is for, which decides when it goes: the dispatcher serves the
+/// first non-empty lane before the next (issue 10). Stored with the row as
+/// its number, so the order holds across restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lane {
+    /// An alert's live progress card: at most one pending edit per alert,
+    /// paced by the alert itself, so it never waits behind its own copies.
+    Card = 0,
+    /// Copies of extreme and severe alerts.
+    Urgent = 1,
+    /// Copies of moderate and minor alerts.
+    Alert = 2,
+    /// The answer to the person who just acted: command replies, previews.
+    Answer = 3,
+    /// Pins and unpins, edits of copies, public case lines, private copies
+    /// of a group answer, staff notices, reminders.
+    FollowOn = 4,
+    /// Scheduled reports, exports and other files.
+    Bulk = 5,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 6] = [
+        Lane::Card,
+        Lane::Urgent,
+        Lane::Alert,
+        Lane::Answer,
+        Lane::FollowOn,
+        Lane::Bulk,
+    ];
+
+    pub fn number(self) -> i64 {
+        self as i64
+    }
+
+    pub fn from_number(n: i64) -> Lane {
+        Lane::ALL
+            .into_iter()
+            .find(|l| l.number() == n)
+            .unwrap_or(Lane::FollowOn)
+    }
+
+    /// The name operators see in `/metrics`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Lane::Card => "card",
+            Lane::Urgent => "urgent",
+            Lane::Alert => "alert",
+            Lane::Answer => "answer",
+            Lane::FollowOn => "follow_on",
+            Lane::Bulk => "bulk",
+        }
+    }
+
+    /// Alert traffic may use the headroom kept in each group's minute.
+    pub fn is_alert(self) -> bool {
+        matches!(self, Lane::Card | Lane::Urgent | Lane::Alert)
+    }
+}
+
 /// A message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
@@ -53,6 +113,13 @@ pub struct Outgoing {
     /// Inline keyboard as Bot API JSON.
     pub markup: Option<String>,
     pub reply_to: Option<i64>,
+    pub lane: Lane,
+    /// Whose answer this is: the person who acted (see [`Outgoing::answering`]);
+    /// their queued answers are capped.
+    pub person: Option<i64>,
+    /// What kind of message it is, for folding and for answering a repeated
+    /// refusal once (e.g. `refusal`, `new-case`).
+    pub tag: Option<String>,
 }
 
 impl Outgoing {
@@ -63,7 +130,37 @@ impl Outgoing {
             text: text.into(),
             markup: None,
             reply_to: None,
+            lane: Lane::FollowOn,
+            person: None,
+            tag: None,
         }
+    }
+
+    /// The answer to `person`, who just acted (a command's reply, a
+    /// refusal): it goes in the answer lane and counts towards their cap.
+    pub fn answer(chat_id: i64, person: i64, text: impl Into<String>) -> Outgoing {
+        Outgoing {
+            lane: Lane::Answer,
+            person: Some(person),
+            ..Outgoing::text(chat_id, text)
+        }
+    }
+
+    pub fn in_lane(mut self, lane: Lane) -> Outgoing {
+        self.lane = lane;
+        self
+    }
+
+    /// Marks the row as one of `person`'s answers (capped per person) without
+    /// changing its lane: e.g. the private copy of a group answer.
+    pub fn for_person(mut self, person: i64) -> Outgoing {
+        self.person = Some(person);
+        self
+    }
+
+    pub fn tagged(mut self, tag: impl Into<String>) -> Outgoing {
+        self.tag = Some(tag.into());
+        self
     }
 
     /// A photo with an HTML caption.
@@ -78,6 +175,7 @@ impl Outgoing {
                 file_name: file_name.into(),
                 bytes,
             },
+            lane: Lane::Bulk,
             ..Outgoing::text(chat_id, caption)
         }
     }
@@ -94,6 +192,7 @@ impl Outgoing {
                 file_name: file_name.into(),
                 bytes,
             },
+            lane: Lane::Bulk,
             ..Outgoing::text(chat_id, caption)
         }
     }
@@ -116,6 +215,9 @@ impl Outgoing {
             text: text.into(),
             markup: None,
             reply_to: None,
+            lane: Lane::FollowOn,
+            person: None,
+            tag: None,
         }
     }
 }
@@ -134,6 +236,11 @@ pub struct Pending {
     pub lease_until_ms: i64,
     /// For an edit: the message id the target row got, once it is sent.
     pub target_message_id: Option<i64>,
+    /// For an edit: whether the target row is still waiting to be sent.
+    pub target_pending: bool,
+    pub lane: Lane,
+    /// Real time it was queued (ms), for the latency histogram.
+    pub queued_ms: i64,
 }
 
 pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> sqlx::Result<i64> {
@@ -153,8 +260,9 @@ pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> 
         ),
     };
     sqlx::query(
-        "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at, file_name, payload) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO outbox (chat_id, kind, text, markup, reply_to, edit_of, status, not_before_ms, created_at, file_name, payload, \
+         lane, person, tag, queued_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $13, $7) RETURNING id",
     )
     .bind(msg.chat_id)
     .bind(kind)
@@ -166,6 +274,9 @@ pub async fn enqueue(conn: &mut Conn, msg: &Outgoing, now: i64, now_ms: i64) -> 
     .bind(now)
     .bind(file_name)
     .bind(payload)
+    .bind(msg.lane.number())
+    .bind(msg.person)
+    .bind(msg.tag.as_deref())
     .fetch_one(&mut *conn)
     .await?
     .try_get("id")
@@ -200,34 +311,113 @@ fn pending(row: AnyRow) -> sqlx::Result<Pending> {
         not_before_ms: row.try_get("not_before_ms")?,
         lease_until_ms: row.try_get("lease_until_ms")?,
         target_message_id: row.try_get("target_message_id")?,
+        target_pending: row
+            .try_get::<Option<String>, _>("target_status")?
+            .is_some_and(|s| s == "pending"),
+        lane: Lane::from_number(row.try_get("lane")?),
+        queued_ms: row.try_get("queued_ms")?,
     })
 }
 
-/// The oldest pending row of each chat (a chat's messages go out in queue
-/// order), oldest first, at most `limit` chats. The rows queued behind them
-/// are not read: `heads` steps from one chat to the next through the
-/// `outbox_pending` index (a loose index scan), so a pass costs a few
-/// lookups per chat however long the queue is.
-pub async fn pending_rows(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Pending>> {
+/// The oldest pending row of each chat in `lane` (a chat's messages of one
+/// lane go out in queue order), at most `limit` chats. The rows queued
+/// behind them are not read: `heads` steps from one chat to the next
+/// through the `outbox_pending` index (a loose index scan), so a pass costs
+/// a few lookups per chat however long the queue is.
+pub async fn lane_heads(conn: &mut Conn, lane: Lane, limit: i64) -> sqlx::Result<Vec<Pending>> {
     sqlx::query(
         "WITH RECURSIVE heads(chat_id) AS ( \
-           SELECT MIN(chat_id) FROM outbox WHERE status = 'pending' \
+           SELECT MIN(chat_id) FROM outbox WHERE status = 'pending' AND lane = $1 \
            UNION ALL \
-           SELECT (SELECT MIN(p.chat_id) FROM outbox p WHERE p.status = 'pending' AND p.chat_id > h.chat_id) \
+           SELECT (SELECT MIN(p.chat_id) FROM outbox p WHERE p.status = 'pending' AND p.lane = $1 AND p.chat_id > h.chat_id) \
            FROM heads h WHERE h.chat_id IS NOT NULL) \
          SELECT o.id, o.chat_id, o.kind, o.text, o.markup, o.reply_to, o.edit_of, o.attempts, o.not_before_ms, \
-         o.lease_until_ms, o.file_name, o.payload, t.message_id AS target_message_id \
+         o.lease_until_ms, o.file_name, o.payload, o.lane, o.queued_ms, t.message_id AS target_message_id, \
+         t.status AS target_status \
          FROM heads h \
-         JOIN outbox o ON o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.status = 'pending' AND p.chat_id = h.chat_id) \
+         JOIN outbox o ON o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.status = 'pending' AND p.lane = $1 AND p.chat_id = h.chat_id) \
          LEFT JOIN outbox t ON t.id = o.edit_of \
-         ORDER BY o.id LIMIT $1",
+         ORDER BY o.id LIMIT $2",
     )
+    .bind(lane.number())
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
     .map(pending)
     .collect()
+}
+
+/// Pending rows per lane, with the queueing time (real ms) of the oldest,
+/// for `/metrics`.
+pub async fn lane_depths(conn: &mut Conn) -> sqlx::Result<Vec<(Lane, i64, i64)>> {
+    sqlx::query(
+        "SELECT lane, COUNT(*) AS n, MIN(queued_ms) AS oldest FROM outbox \
+         WHERE status = 'pending' GROUP BY lane",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok((
+            Lane::from_number(r.try_get("lane")?),
+            r.try_get("n")?,
+            r.try_get::<Option<i64>, _>("oldest")?.unwrap_or(0),
+        ))
+    })
+    .collect()
+}
+
+/// How many of `person`'s answers are waiting to be sent.
+pub async fn pending_answers(conn: &mut Conn, person: i64) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE person = $1 AND status = 'pending'")
+        .bind(person)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")
+}
+
+/// Whether `person` was sent (or is owed) a row tagged `tag` with this text
+/// since `since` (domain seconds).
+pub async fn answered_since(
+    conn: &mut Conn,
+    person: i64,
+    tag: &str,
+    text: Option<&str>,
+    since: i64,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "SELECT 1 AS one FROM outbox WHERE person = $1 AND tag = $2 AND created_at >= $3 \
+         AND (CAST($4 AS TEXT) IS NULL OR text = CAST($4 AS TEXT)) AND status <> 'cancelled' LIMIT 1",
+    )
+    .bind(person)
+    .bind(tag)
+    .bind(since)
+    .bind(text)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some())
+}
+
+/// The idle pending row tagged `tag` queued for `person` in `chat_id`, with
+/// its text and buttons (to fold a new notice into it).
+pub async fn idle_tagged(
+    conn: &mut Conn,
+    chat_id: i64,
+    tag: &str,
+    now_ms: i64,
+) -> sqlx::Result<Option<(i64, String, Option<String>)>> {
+    sqlx::query(
+        "SELECT id, text, markup FROM outbox WHERE chat_id = $1 AND tag = $2 AND status = 'pending' \
+         AND lease_until_ms <= $3 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(tag)
+    .bind(now_ms)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| Ok((r.try_get("id")?, r.try_get("text")?, r.try_get("markup")?)))
+    .transpose()
 }
 
 /// Drops the bytes of files queued before `before` and no longer pending

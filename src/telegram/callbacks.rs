@@ -95,7 +95,7 @@ pub async fn press_within(
     let mut ctx = Ctx::new(app, here, presser, arrival, None, None);
     Ok(match route(&mut ctx, conn, &data).await {
         Ok(text) => {
-            outbox::queue(conn, &ctx.out, now).await?;
+            outbox::queue_capped(conn, &ctx.out, now, ctx.locale).await?;
             Ok(Some(Toast { text, alert: false }))
         }
         Err(err) => Err(Toast {

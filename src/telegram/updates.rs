@@ -215,7 +215,7 @@ async fn chatter_within(
     };
     if msg.chat.is_private() {
         let msgs = private_flow(app, tx, msg, from, arrival).await?;
-        outbox::queue(tx, &msgs, app.clock.now()).await?;
+        outbox::queue_capped(tx, &msgs, app.clock.now(), app.settings.locale).await?;
     }
     Ok(())
 }
@@ -265,7 +265,8 @@ async fn private_flow(
         Ok(Some(text)) => text,
         Err(e) => explain(&ctx, e),
     };
-    let mut first = Outgoing::text(ctx.chat_id, reply).replying_to(Some(ctx.message_id));
+    let mut first =
+        Outgoing::answer(ctx.chat_id, ctx.sender.id, reply).replying_to(Some(ctx.message_id));
     first.markup = ctx.reply_markup.take();
     let mut msgs = vec![first];
     msgs.append(&mut ctx.out);
@@ -324,7 +325,7 @@ pub(crate) async fn remember_refused(
     let mut tx = app.store.begin().await?;
     let now = app.clock.now();
     if arrive(&mut tx, update_id, chat, from, now).await?.is_some() {
-        outbox::queue(&mut tx, explanation.as_slice(), now).await?;
+        outbox::queue_capped(&mut tx, explanation.as_slice(), now, app.settings.locale).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -375,14 +376,14 @@ async fn command_within(
             // An empty reply: the handler's own messages answer the command.
             let mut msgs: Vec<Outgoing> = (!text.is_empty())
                 .then(|| {
-                    Outgoing::text(chat_id, text)
+                    Outgoing::answer(chat_id, ctx.sender.id, text)
                         .replying_to(reply_to)
                         .with_markup(ctx.reply_markup.take())
                 })
                 .into_iter()
                 .collect();
             msgs.append(&mut ctx.out);
-            outbox::queue(tx, &msgs, ctx.now).await?;
+            outbox::queue_capped(tx, &msgs, ctx.now, ctx.locale).await?;
             Ok(Ok(()))
         }
         Err(err) => {
@@ -393,7 +394,14 @@ async fn command_within(
                 let usage = esc(&spec.usage(ctx.locale));
                 text.push_str(&tr!(ctx.locale, "\n用法：{usage}", "\nUsage: {usage}"));
             }
-            Ok(Err(Outgoing::text(chat_id, text).replying_to(reply_to)))
+            // Unknown commands, and the same refusal, are answered once a minute.
+            let tag = match command::spec(&inv.name) {
+                Some(_) => outbox::refusal_tag(msg.text().or(msg.caption()).unwrap_or_default()),
+                None => outbox::UNKNOWN_COMMAND.to_string(),
+            };
+            Ok(Err(Outgoing::answer(chat_id, ctx.sender.id, text)
+                .replying_to(reply_to)
+                .tagged(tag)))
         }
     }
 }

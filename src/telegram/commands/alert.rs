@@ -11,7 +11,7 @@ use crate::domain::Action;
 use crate::domain::alert::{Draft, parse_id};
 use crate::store::Conn;
 use crate::store::alerts as store;
-use crate::store::outbox::{self as rows, OutKind, Outgoing};
+use crate::store::outbox::{self as rows, Lane, OutKind, Outgoing};
 use crate::telegram::callbacks::Pressed;
 use crate::telegram::command;
 use crate::telegram::context::{Ctx, Outcome, UserError};
@@ -95,11 +95,10 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
                         "✖ 提示 A{id} 已取消，未发送。",
                         "✖ Alert A{id} was cancelled; nothing was sent."
                     );
-                    ctx.out.push(Outgoing::acting_on(
-                        ctx.chat_id,
-                        OutKind::Edit { of: card },
-                        text,
-                    ));
+                    ctx.out.push(
+                        Outgoing::acting_on(ctx.chat_id, OutKind::Edit { of: card }, text)
+                            .in_lane(Lane::Answer),
+                    );
                 }
                 return Ok(tr!(l, "已取消。", "Cancelled."));
             }
