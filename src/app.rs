@@ -349,9 +349,15 @@ mod tests {
         );
         live.heard();
         assert!(live.check(now).contains(&("polling", true)));
-        assert!(live.check(now + INTAKE_SILENCE_MS).contains(&("polling", false)));
+        assert!(
+            live.check(now + INTAKE_SILENCE_MS)
+                .contains(&("polling", false))
+        );
         live.polling.store(false, Ordering::Relaxed);
-        assert!(live.check(now + INTAKE_SILENCE_MS).contains(&("polling", true)));
+        assert!(
+            live.check(now + INTAKE_SILENCE_MS)
+                .contains(&("polling", true))
+        );
         alive.abort();
     }
 }
