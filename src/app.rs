@@ -2,18 +2,19 @@
 //! together and stopped together.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
 use teloxide::prelude::*;
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
 use crate::metrics::Metrics;
-use crate::outbox::{DispatchStats, Dispatcher};
+use crate::outbox::{DispatchStats, Dispatcher, wall_ms};
 use crate::scheduler::{Job, Scheduler};
 use crate::stats::StatsSource;
 use crate::store::Store;
@@ -41,8 +42,60 @@ pub struct AppInner {
     pub metrics: Arc<Metrics>,
     /// Where statistics read cases and alerts.
     pub stats: Arc<dyn StatsSource>,
+    /// Whether the background loops live (read by `/healthz`).
+    pub liveness: Liveness,
+    /// Called inside every command's transaction before the command runs
+    /// (see [`RunOptions::command_hook`]).
+    pub command_hook: Option<CommandHook>,
     waker: Arc<Notify>,
     scheduler: Scheduler,
+}
+
+/// See [`RunOptions::command_hook`]: `(name, args)` of the command.
+pub type CommandHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
+/// What `/healthz` knows of the background loops: their tasks (a loop
+/// whose task ended, by a panic or otherwise, is dead) and when the intake
+/// last heard from Telegram.
+#[derive(Default)]
+pub struct Liveness {
+    /// Wall-clock ms of the intake's last answered poll or webhook update; 0 before the first.
+    pub intake_ms: AtomicI64,
+    /// Long polling must be heard from every poll; a webhook may rightly stay quiet.
+    pub polling: AtomicBool,
+    loops: OnceLock<Vec<(&'static str, AbortHandle)>>,
+}
+
+/// A poll answers within its long-poll timeout; three of them without an
+/// answer (or with one update's handling still running) means the intake is stuck.
+pub const INTAKE_SILENCE_MS: i64 = 3 * telegram::POLL_TIMEOUT as i64 * 1000;
+
+impl Liveness {
+    /// The intake was heard from now.
+    pub fn heard(&self) {
+        self.intake_ms.store(wall_ms(), Ordering::Relaxed);
+    }
+
+    /// Each loop and whether it is alive at wall time `now_ms`: `intake`,
+    /// `dispatcher`, `scheduler`, then `polling` (whether the intake polled
+    /// lately; always true for a webhook).
+    pub fn check(&self, now_ms: i64) -> Vec<(&'static str, bool)> {
+        let mut out: Vec<(&'static str, bool)> = self
+            .loops
+            .get()
+            .map(|loops| {
+                loops
+                    .iter()
+                    .map(|(name, task)| (*name, !task.is_finished()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let last = self.intake_ms.load(Ordering::Relaxed);
+        let polled = !self.polling.load(Ordering::Relaxed)
+            || (last > 0 && now_ms - last < INTAKE_SILENCE_MS);
+        out.push(("polling", polled));
+        out
+    }
 }
 
 impl std::ops::Deref for App {
@@ -63,6 +116,15 @@ impl App {
     pub async fn tick(&self) {
         self.scheduler.tick(self).await;
     }
+}
+
+/// The text a panic carried (`panic!("…")`), for the log.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// Every scheduled job of every feature.
@@ -113,6 +175,10 @@ pub struct RunOptions {
     /// Where statistics read cases and alerts; `None` means the database
     /// (tests pass fixed records).
     pub stats: Option<Arc<dyn StatsSource>>,
+    /// Called with `(name, args)` inside every command's transaction, after
+    /// the update is recorded and before the command runs: tests make a
+    /// handler fail (panic) with it to see the failure isolated.
+    pub command_hook: Option<CommandHook>,
 }
 
 impl Default for RunOptions {
@@ -121,6 +187,7 @@ impl Default for RunOptions {
             intake: Intake::Polling,
             metrics: None,
             stats: None,
+            command_hook: None,
         }
     }
 }
@@ -175,6 +242,8 @@ pub async fn start(
         dispatch_stats: dispatcher.stats(),
         metrics: Arc::default(),
         stats,
+        liveness: Liveness::default(),
+        command_hook: options.command_hook.clone(),
         waker: dispatcher.waker(),
         scheduler: Scheduler::new(all_jobs),
     }));
@@ -189,6 +258,9 @@ pub async fn start(
         None => None,
     };
     let (ready, is_ready) = tokio::sync::oneshot::channel();
+    app.liveness
+        .polling
+        .store(matches!(options.intake, Intake::Polling), Ordering::Relaxed);
     let polling = {
         let app = app.clone();
         let intake = options.intake;
@@ -196,6 +268,11 @@ pub async fn start(
             async move { telegram::take_updates(&app, bot, intake, ready, stopped(rx)).await },
         )
     };
+    let _ = app.liveness.loops.set(vec![
+        ("intake", polling.abort_handle()),
+        ("dispatcher", dispatcher.abort_handle()),
+        ("scheduler", scheduler.abort_handle()),
+    ]);
     let set_up = is_ready
         .await
         .unwrap_or_else(|_| Err(anyhow::anyhow!("the update loop ended during start-up")));
@@ -248,4 +325,39 @@ pub async fn signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_finished_loop_or_a_silent_intake_is_down() {
+        let live = Liveness::default();
+        live.polling.store(true, Ordering::Relaxed);
+        let mut dead = tokio::spawn(async {});
+        let alive = tokio::spawn(std::future::pending::<()>());
+        let _ = live.loops.set(vec![
+            ("intake", alive.abort_handle()),
+            ("scheduler", dead.abort_handle()),
+        ]);
+        let _ = (&mut dead).await;
+        let now = wall_ms();
+        assert_eq!(
+            live.check(now),
+            vec![("intake", true), ("scheduler", false), ("polling", false)]
+        );
+        live.heard();
+        assert!(live.check(now).contains(&("polling", true)));
+        assert!(
+            live.check(now + INTAKE_SILENCE_MS)
+                .contains(&("polling", false))
+        );
+        live.polling.store(false, Ordering::Relaxed);
+        assert!(
+            live.check(now + INTAKE_SILENCE_MS)
+                .contains(&("polling", true))
+        );
+        alive.abort();
+    }
 }

@@ -62,7 +62,7 @@ impl RunArgs {
         RunOptions {
             intake,
             metrics: self.metrics,
-            stats: None,
+            ..RunOptions::default()
         }
     }
 }

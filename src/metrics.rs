@@ -58,18 +58,27 @@ async fn healthz(State(app): State<App>) -> impl IntoResponse {
             .is_ok(),
         Err(_) => false,
     };
+    let now = wall_ms();
     let last = app.dispatch_stats.last_pass_ms.load(Ordering::Relaxed);
-    let dispatcher = last > 0 && wall_ms() - last < DISPATCHER_SILENCE_MS;
-    let status = if db && dispatcher {
+    let dispatcher = last > 0 && now - last < DISPATCHER_SILENCE_MS;
+    // Each loop's task is alive, and the intake polled lately (see `Liveness`).
+    let mut checks = vec![("database", db), ("dispatcher", dispatcher)];
+    for (name, ok) in app.liveness.check(now) {
+        match checks.iter_mut().find(|(n, _)| *n == name) {
+            Some(check) => check.1 &= ok,
+            None => checks.push((name, ok)),
+        }
+    }
+    let status = if checks.iter().all(|(_, ok)| *ok) {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let word = |ok: bool| if ok { "ok" } else { "down" };
-    (
-        status,
-        format!("database {}\ndispatcher {}\n", word(db), word(dispatcher)),
-    )
+    let mut body = String::new();
+    for (name, ok) in checks {
+        let _ = writeln!(body, "{name} {}", if ok { "ok" } else { "down" });
+    }
+    (status, body)
 }
 
 async fn metrics(State(app): State<App>) -> impl IntoResponse {

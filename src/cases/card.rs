@@ -24,7 +24,7 @@ pub async fn show(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let l = ctx.locale;
     let spec = command::spec("case").expect("in table");
     let id = match args.split_whitespace().next() {
-        Some(w) => CaseId::parse(w).ok_or_else(|| {
+        Some(w) => super::read_case_id(ctx, w)?.ok_or_else(|| {
             ctx.usage(
                 spec,
                 tr!(

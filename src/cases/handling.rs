@@ -24,7 +24,7 @@ fn case_args<'a>(
 ) -> Result<(CaseId, &'a str), UserError> {
     let args = args.trim();
     let end = args.find(char::is_whitespace).unwrap_or(args.len());
-    if let Some(id) = CaseId::parse(&args[..end]) {
+    if let Some(id) = super::read_case_id(ctx, &args[..end])? {
         return Ok((id, args[end..].trim()));
     }
     if let Some(id) = ctx.replied_text.as_deref().and_then(CaseId::find_in) {
@@ -198,8 +198,8 @@ pub async fn supervise(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             spec,
             tr!(
                 l,
-                "请写出期限，如 3d（3 天）、12h 或 2026-12-01。",
-                "Give a deadline such as 3d (3 days), 12h or 2026-12-01."
+                "请写出期限，如 3d（3 天）、12h 或 2026-12-01（最长一年，日期在 2000–2100 年间）。",
+                "Give a deadline such as 3d (3 days), 12h or 2026-12-01 (at most a year; dates from 2000 to 2100)."
             ),
         )
     })?;

@@ -24,6 +24,7 @@ pub use settings::CaseSettings;
 
 use crate::domain::Action;
 use crate::domain::case::{CaseId, Category, Rating, Status, Step, Tier};
+use crate::domain::id::IdWord;
 use crate::i18n::Locale;
 use crate::store::Conn;
 use crate::store::cases::{self, Case, Event};
@@ -63,13 +64,33 @@ pub fn when_in(tz: chrono_tz::Tz, t: i64) -> String {
 
 /// Loads a case that must exist.
 pub async fn load(ctx: &Ctx, conn: &mut Conn, id: CaseId) -> Result<Case, UserError> {
-    cases::get(conn, id).await?.ok_or_else(|| {
-        ctx.refuse(tr!(
-            ctx.locale,
-            "没有 {id} 这件事项。",
-            "There is no case {id}."
-        ))
-    })
+    cases::get(conn, id)
+        .await?
+        .ok_or_else(|| no_such_case(ctx, &id.to_string()))
+}
+
+/// The refusal for a case that does not exist, `shown` as the user wrote
+/// it (also for digits beyond any id).
+pub fn no_such_case(ctx: &Ctx, shown: &str) -> UserError {
+    let shown = crate::i18n::esc(shown);
+    ctx.refuse(tr!(
+        ctx.locale,
+        "没有 {shown} 这件事项。",
+        "There is no case {shown}."
+    ))
+}
+
+/// The case a word names: `Ok(None)` when it is not a case id at all, a
+/// refusal when it is beyond any id (no such case).
+pub fn read_case_id(ctx: &Ctx, word: &str) -> Result<Option<CaseId>, UserError> {
+    match CaseId::read(word) {
+        IdWord::Id(n) => Ok(Some(CaseId(n))),
+        IdWord::Beyond => {
+            let digits = word.trim().trim_start_matches('#');
+            Err(no_such_case(ctx, &format!("#{digits}")))
+        }
+        IdWord::NotAnId => Ok(None),
+    }
 }
 
 /// Staff covering the node that handles the case now.

@@ -8,6 +8,7 @@
 //! with an ordinary word.
 
 use super::{Level, NodeCode};
+use crate::domain::id::{IdWord, read_id};
 
 /// How serious, in the four grades of China's early-warning system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -278,12 +279,15 @@ pub fn in_scope(from: &NodeCode, only: Option<Level>, node: &NodeCode) -> bool {
 
 /// Reads an alert id as shown (`A17`) or bare (`17`).
 pub fn parse_id(raw: &str) -> Option<i64> {
-    let raw = raw.trim();
-    let digits = raw
-        .strip_prefix('A')
-        .or_else(|| raw.strip_prefix('a'))
-        .unwrap_or(raw);
-    digits.parse::<i64>().ok().filter(|n| *n > 0)
+    match read_alert_id(raw) {
+        IdWord::Id(n) => Some(n),
+        IdWord::Beyond | IdWord::NotAnId => None,
+    }
+}
+
+/// What a written alert id names (see [`crate::domain::id`]).
+pub fn read_alert_id(raw: &str) -> IdWord {
+    read_id(raw, &['A', 'a'])
 }
 
 #[cfg(test)]

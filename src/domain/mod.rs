@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod case;
+pub mod id;
 pub mod node;
 pub mod period;
 pub mod permission;

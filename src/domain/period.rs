@@ -6,9 +6,21 @@
 //! is 8 to 11 days long. "The previous period" is the previous calendar unit
 //! of the same kind (yesterday, last week, last 旬, last month); a span of
 //! dates is compared with the span of equal length just before it.
+//!
+//! Dates people write are taken only within [`YEARS`] (2000–2100): chrono
+//! reads extended years such as `+262142-12-31`, at the very edge of what it
+//! can represent, where the day after (or the month after) does not exist.
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
+
+/// The years a written date may name (periods, deadlines).
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Whether a written date is one we take (see [`YEARS`]).
+pub fn date_in_range(date: NaiveDate) -> bool {
+    YEARS.contains(&date.year())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PeriodKind {
@@ -40,6 +52,8 @@ pub enum PeriodError {
     Backwards,
     #[error("a span may cover at most 366 days")]
     TooLong,
+    #[error("dates are taken from 2000 to 2100")]
+    OutOfRange,
 }
 
 /// Local midnight at the start of `date`, as Unix seconds. Where midnight
@@ -174,7 +188,8 @@ impl Period {
         }
     }
 
-    /// Parses `today|week|xun|month|YYYY-MM|YYYY-MM-DD|FROM..TO` relative to `now`.
+    /// Parses `today|week|xun|month|YYYY-MM|YYYY-MM-DD|FROM..TO` relative to
+    /// `now`; a written date outside [`YEARS`] is `OutOfRange`.
     pub fn parse(raw: &str, tz: Tz, now: i64) -> Result<Period, PeriodError> {
         let raw = raw.trim();
         let unknown = || PeriodError::Unknown(raw.to_string());
@@ -191,6 +206,9 @@ impl Period {
         if let Some((from, to)) = raw.split_once("..") {
             let from = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d").map_err(|_| unknown())?;
             let to = NaiveDate::parse_from_str(to.trim(), "%Y-%m-%d").map_err(|_| unknown())?;
+            if !date_in_range(from) || !date_in_range(to) {
+                return Err(PeriodError::OutOfRange);
+            }
             if to < from {
                 return Err(PeriodError::Backwards);
             }
@@ -200,13 +218,17 @@ impl Period {
             let after = to.succ_opt().ok_or_else(unknown)?;
             return Ok(Period::from_dates(PeriodKind::Span, tz, from, after));
         }
-        if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            return Ok(Period::of_date(PeriodKind::Day, tz, date));
+        let (kind, date) = if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            (PeriodKind::Day, date)
+        } else if let Ok(date) = NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d") {
+            (PeriodKind::Month, date)
+        } else {
+            return Err(unknown());
+        };
+        if !date_in_range(date) {
+            return Err(PeriodError::OutOfRange);
         }
-        if let Ok(date) = NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d") {
-            return Ok(Period::of_date(PeriodKind::Month, tz, date));
-        }
-        Err(unknown())
+        Ok(Period::of_date(kind, tz, date))
     }
 }
 
@@ -310,6 +332,30 @@ mod tests {
     }
 
     #[test]
+    fn extended_years_are_refused() {
+        for raw in [
+            "+262142-12-31",
+            "+262142-12",
+            "-262143-01-01",
+            "-262143-01",
+            "1999-12-31",
+            "2101-01",
+            "2024-01-01..+262142-12-31",
+            "-262143-01-01..2024-01-01",
+        ] {
+            assert_eq!(
+                Period::parse(raw, SH, 0),
+                Err(PeriodError::OutOfRange),
+                "{raw}"
+            );
+        }
+        let first = Period::parse("2000-01", SH, 0).unwrap();
+        assert_eq!(first.previous(SH).first, date(1999, 12, 1));
+        let last = Period::parse("2100-12-31", SH, 0).unwrap();
+        assert_eq!(last.next(SH).first, date(2101, 1, 1));
+    }
+
+    #[test]
     fn utc_and_local_days_differ() {
         // 2024-05-10 20:00 UTC is already the 11th in Shanghai.
         let t = chrono::Utc
@@ -365,6 +411,20 @@ mod tests {
         #[test]
         fn parse_never_panics(raw in ".{0,30}") {
             let _ = Period::parse(&raw, SH, 1_700_000_000);
+        }
+
+        /// Arbitrary text, and date-shaped text with any year (chrono's
+        /// extended years too): a period or a refusal, and a period's
+        /// neighbours exist.
+        #[test]
+        fn parse_is_total(raw in prop_oneof![
+            "\\PC{0,40}",
+            "[+-]?[0-9]{1,7}-[0-9]{1,2}(-[0-9]{1,2})?",
+            "[+-]?[0-9]{1,7}-[0-9]{2}-[0-9]{2}\\.\\.[+-]?[0-9]{1,7}-[0-9]{2}-[0-9]{2}",
+        ], now in any::<i64>()) {
+            if let Ok(p) = Period::parse(&raw, SH, now) {
+                let _ = (p.previous(SH), p.next(SH), p.label());
+            }
         }
     }
 }

@@ -12,14 +12,16 @@ pub mod housekeeping;
 pub mod schedule;
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use sqlx::Row;
 use tokio::sync::Mutex;
 
-use crate::app::App;
+use crate::app::{App, panic_message};
 use crate::store::Conn;
 
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
@@ -48,13 +50,22 @@ impl Scheduler {
         }
     }
 
-    /// Runs every job once; a failing job is logged and does not stop the others.
+    /// Runs every job once; a failing or panicking job is logged (its
+    /// transaction rolls back as it unwinds) and does not stop the others.
     pub async fn tick(&self, app: &App) {
         let _one_at_a_time = self.running.lock().await;
         let now = app.clock.now();
         for job in self.jobs.iter() {
-            if let Err(e) = job.run(app, now).await {
-                tracing::error!(job = job.name(), error = %format!("{e:#}"), "scheduled job failed");
+            match AssertUnwindSafe(job.run(app, now)).catch_unwind().await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(job = job.name(), error = %format!("{e:#}"), "scheduled job failed")
+                }
+                Err(panic) => tracing::error!(
+                    job = job.name(),
+                    panic = panic_message(panic.as_ref()),
+                    "scheduled job panicked"
+                ),
             }
         }
         app.wake_dispatcher();

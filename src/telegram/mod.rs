@@ -110,7 +110,7 @@ pub async fn take_updates(
 }
 
 /// How long one `getUpdates` waits for an update.
-const POLL_TIMEOUT: u32 = 10;
+pub const POLL_TIMEOUT: u32 = 10;
 
 /// Long polling. A poll's updates are handled and committed before the next
 /// `getUpdates` confirms them (its `offset`), so a crash never loses one;
@@ -132,6 +132,7 @@ async fn poll(app: &App, bot: &Bot, shutdown: impl Future<Output = ()>) {
         };
         match result {
             Ok(updates) => {
+                app.liveness.heard();
                 backoff = Duration::from_secs(1);
                 let Some(last) = updates.last() else { continue };
                 offset = last.id.0 as i32 + 1;
@@ -152,7 +153,8 @@ async fn poll(app: &App, bot: &Bot, shutdown: impl Future<Output = ()>) {
     }
 }
 
-/// Webhook intake: each update as it comes, in its own transaction.
+/// Webhook intake: each update as it comes, in its own transaction (a
+/// failure stays with its update, see [`updates::handle_isolated`]).
 async fn consume<E: std::fmt::Display>(
     app: &App,
     bot: &Bot,
@@ -168,12 +170,11 @@ async fn consume<E: std::fmt::Display>(
         };
         match next {
             Some(Ok(update)) => {
+                app.liveness.heard();
                 app.metrics
                     .updates
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if let Err(e) = updates::handle(app, bot, &update).await {
-                    tracing::error!(error = %format!("{e:#}"), "failed to handle an update");
-                }
+                updates::handle_isolated(app, bot, &update).await;
             }
             Some(Err(e)) => tracing::warn!(error = %e, "webhook update failed"),
             None => break,

@@ -9,6 +9,15 @@
 //! ([`handle_batch`]) when all of them go through; if any is refused (or is a
 //! membership change), the poll's transaction is rolled back and each update
 //! is handled on its own ([`handle`]), with the same result.
+//!
+//! No update can stop the intake ([`handle_isolated`]): an error or a panic
+//! while handling one is logged with its `update_id`, its transaction rolls
+//! back, and the update is recorded as failed (with the usual apology to its
+//! sender), so the next poll confirms it and it never comes back.
+
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Chat, Message, Update, UpdateKind, User};
@@ -20,13 +29,13 @@ use super::commands::{
 };
 use super::context::{Arrival, Ctx, Here, Outcome, Person, UserError, arrive};
 use super::membership;
-use crate::app::App;
+use crate::app::{App, panic_message};
 use crate::cases;
 use crate::domain::case::{Attachment, Step};
-use crate::i18n::esc;
+use crate::i18n::{Locale, esc};
 use crate::outbox;
 use crate::store::outbox::Outgoing;
-use crate::store::{Conn, Tx};
+use crate::store::{Conn, Tx, updates as processed};
 use crate::tr;
 
 /// Handles one update in its own transaction.
@@ -42,22 +51,91 @@ pub async fn handle(app: &App, bot: &Bot, update: &Update) -> anyhow::Result<()>
     }
 }
 
+/// Handles one update so that nothing in it can stop the intake (see the
+/// module docs). A panic unwinds through the update's transaction, which
+/// sqlx rolls back when the connection goes back to the pool.
+pub async fn handle_isolated(app: &App, bot: &Bot, update: &Update) {
+    let failure = match AssertUnwindSafe(handle(app, bot, update))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(panic) => format!("panicked: {}", panic_message(panic.as_ref())),
+    };
+    let update_id = update.id.0;
+    tracing::error!(update_id, error = %failure, "failed to handle an update");
+    if let Err(e) = record_failed(app, bot, update).await {
+        tracing::error!(update_id, error = %format!("{e:#}"), "could not record a failed update");
+    }
+}
+
+/// Records a failed update (unless it was recorded before, e.g. when it
+/// failed after its commit) and apologises to whoever is waiting for an
+/// answer: a command, a private message, a button press.
+async fn record_failed(app: &App, bot: &Bot, update: &Update) -> anyhow::Result<()> {
+    let l = app.settings.locale;
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    if !processed::mark_failed(&mut tx, i64::from(update.id.0), now).await? {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    if let UpdateKind::Message(msg) = &update.kind {
+        let waiting = match incoming(app, msg) {
+            Incoming::Command(..) => true,
+            Incoming::Chatter(_) => msg.chat.is_private(),
+            Incoming::Ignored | Incoming::Migrated(_) => false,
+        };
+        if waiting {
+            let sorry =
+                Outgoing::text(msg.chat.id.0, apology(l)).replying_to(Some(i64::from(msg.id.0)));
+            outbox::queue(&mut tx, &[sorry], now).await?;
+        }
+    }
+    tx.commit().await?;
+    app.wake_dispatcher();
+    if let UpdateKind::CallbackQuery(q) = &update.kind {
+        let toast = Toast {
+            text: apology(l),
+            alert: false,
+        };
+        answer(bot, q.id.clone(), toast).await;
+    }
+    Ok(())
+}
+
+/// The short apology for an internal failure (never the error itself).
+pub(crate) fn apology(l: Locale) -> String {
+    tr!(
+        l,
+        "抱歉，出了点问题，请稍后再试。",
+        "Sorry, something went wrong. Please try again shortly."
+    )
+}
+
 /// Handles a poll's updates, in one transaction when every one goes
-/// through (see the module docs). Returns when all are committed.
+/// through (see the module docs), else each on its own and isolated.
+/// Returns when all are committed (or recorded as failed).
 pub async fn handle_batch(app: &App, bot: &Bot, updates: &[Update]) {
     if updates.len() > 1 {
-        match together(app, bot, updates).await {
-            Ok(true) => return,
-            Ok(false) => {}
-            Err(e) => {
+        match AssertUnwindSafe(together(app, bot, updates))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(true)) => return,
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => {
                 tracing::warn!(error = %format!("{e:#}"), "a poll's updates could not go together")
             }
+            Err(panic) => tracing::warn!(
+                panic = panic_message(panic.as_ref()),
+                "a poll's updates panicked together; each goes alone"
+            ),
         }
     }
     for update in updates {
-        if let Err(e) = handle(app, bot, update).await {
-            tracing::error!(error = %format!("{e:#}"), "failed to handle an update");
-        }
+        handle_isolated(app, bot, update).await;
     }
 }
 
@@ -347,6 +425,9 @@ async fn command_within(
     let Some(arrival) = arrive(tx, update_id, &msg.chat, from, app.clock.now()).await? else {
         return Ok(Ok(()));
     };
+    if let Some(hook) = &app.command_hook {
+        hook(&inv.name, inv.args);
+    }
     let replied = msg
         .reply_to_message()
         .and_then(|m| m.from.as_ref())
@@ -467,11 +548,7 @@ pub(crate) fn explain(ctx: &Ctx, err: UserError) -> String {
         UserError::Refused(text) => text,
         UserError::Internal(e) => {
             tracing::error!(error = %format!("{e:#}"), chat = ctx.chat_id, "command failed");
-            tr!(
-                l,
-                "抱歉，出了点问题，请稍后再试。",
-                "Sorry, something went wrong. Please try again shortly."
-            )
+            apology(l)
         }
     }
 }

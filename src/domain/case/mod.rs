@@ -5,6 +5,7 @@
 pub mod status;
 pub mod when;
 
+use crate::domain::id::{IdWord, read_id};
 use std::fmt;
 
 pub use status::{Refusal, Status, Step};
@@ -206,12 +207,17 @@ pub enum Attachment {
 pub struct CaseId(pub i64);
 
 impl CaseId {
+    /// `#123` or `123`; see [`CaseId::read`] for digits beyond any id.
     pub fn parse(raw: &str) -> Option<CaseId> {
-        let digits = raw.trim().strip_prefix('#').unwrap_or(raw.trim());
-        if digits.is_empty() || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return None;
+        match CaseId::read(raw) {
+            IdWord::Id(n) => Some(CaseId(n)),
+            IdWord::Beyond | IdWord::NotAnId => None,
         }
-        digits.parse::<i64>().ok().filter(|n| *n > 0).map(CaseId)
+    }
+
+    /// What a written case id names (see [`crate::domain::id`]).
+    pub fn read(raw: &str) -> IdWord {
+        read_id(raw, &['#'])
     }
 
     /// The first `#123` in a text (a bot message about a case).
@@ -278,10 +284,12 @@ mod tests {
     fn case_ids() {
         assert_eq!(CaseId::parse("123"), Some(CaseId(123)));
         assert_eq!(CaseId::parse("#123"), Some(CaseId(123)));
-        for bad in ["", "#", "0", "-3", "12a", "##1", "99999999999999999999"] {
+        for bad in ["", "#", "0", "-3", "12a", "##1"] {
             assert_eq!(CaseId::parse(bad), None, "{bad}");
         }
         assert_eq!(CaseId(7).to_string(), "#7");
+        assert_eq!(CaseId::parse("99999999999999999999"), None);
+        assert_eq!(CaseId::read("#99999999999999999999"), IdWord::Beyond);
         assert_eq!(
             CaseId::find_in("📋 #42 矛盾纠纷 · 处理中"),
             Some(CaseId(42))

@@ -1,5 +1,6 @@
 //! Durations and deadlines as people write them: `30m`, `24h`, `3d`, or a
-//! date `2026-12-01` (the end of that day in the district's time zone).
+//! date `2026-12-01` (the end of that day in the district's time zone),
+//! within [`crate::domain::period::YEARS`].
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -41,13 +42,14 @@ impl DeadlineSpec {
         }
         NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
             .ok()
+            .filter(|d| crate::domain::period::date_in_range(*d))
             .map(DeadlineSpec::On)
     }
 
     /// The moment it names; `None` when that is not after `now`.
     pub fn at(self, now: i64, tz: Tz) -> Option<i64> {
         let t = match self {
-            DeadlineSpec::In(secs) => now + secs,
+            DeadlineSpec::In(secs) => now.checked_add(secs)?,
             DeadlineSpec::On(day) => {
                 let next = day.succ_opt()?.and_hms_opt(0, 0, 0)?;
                 tz.from_local_datetime(&next).earliest()?.timestamp() - 1
@@ -91,12 +93,32 @@ mod tests {
         assert_eq!(DeadlineSpec::parse("2026-11-01").unwrap().at(now, tz), None);
         assert_eq!(DeadlineSpec::parse("tomorrow"), None);
         assert_eq!(DeadlineSpec::parse("2026-13-01"), None);
+        assert_eq!(DeadlineSpec::parse("+262142-12-31"), None);
+        assert_eq!(DeadlineSpec::parse("-262143-01-01"), None);
+        assert_eq!(DeadlineSpec::parse("2101-01-01"), None);
+        assert_eq!(parse_duration("999999w"), None);
     }
 
     proptest! {
         #[test]
         fn parse_never_panics(s in "\\PC{0,20}") {
             let _ = DeadlineSpec::parse(&s).map(|d| d.at(0, chrono_tz::UTC));
+        }
+
+        /// Any text, numbers of any size with any unit, dates with any year:
+        /// a bounded deadline or none, at any `now`.
+        #[test]
+        fn parse_is_total(s in prop_oneof![
+            "\\PC{0,40}",
+            "[+-]?[0-9]{1,20}(s|m|min|h|d|w|x)?",
+            "[+-]?[0-9]{1,7}-[0-9]{1,2}-[0-9]{1,2}",
+        ], now in any::<i64>()) {
+            if let Some(secs) = parse_duration(&s) {
+                prop_assert!(secs > 0 && secs <= 366 * 86_400);
+            }
+            if let Some(d) = DeadlineSpec::parse(&s) {
+                let _ = d.at(now, chrono_tz::Asia::Shanghai);
+            }
         }
 
         #[test]

@@ -2,7 +2,8 @@
 //! `/alert_cancel <id> [reason]`: following up an alert after it went out.
 
 use crate::alerts::{amend, render};
-use crate::domain::alert::{MAX_TEXT, parse_id};
+use crate::domain::alert::{MAX_TEXT, read_alert_id};
+use crate::domain::id::IdWord;
 use crate::domain::{Action, Level};
 use crate::i18n::esc;
 use crate::store::alerts::{self as store, Alert};
@@ -77,21 +78,30 @@ async fn named(
             ),
         )
     })?;
-    let id = parse_id(raw).ok_or_else(|| {
-        ctx.usage(
-            spec,
-            tr!(
-                l,
-                "「{}」不是提示编号（如 A17）。",
-                "“{}” is not an alert id (like A17).",
-                esc(raw)
-            ),
-        )
-    })?;
+    let no_such =
+        |shown: &str| ctx.refuse(tr!(l, "没有提示 {shown}。", "There is no alert {shown}."));
+    let id = match read_alert_id(raw) {
+        IdWord::Id(n) => n,
+        IdWord::Beyond => {
+            let digits = raw.trim().trim_start_matches(['A', 'a']);
+            return Err(no_such(&format!("A{}", esc(digits))));
+        }
+        IdWord::NotAnId => {
+            return Err(ctx.usage(
+                spec,
+                tr!(
+                    l,
+                    "「{}」不是提示编号（如 A17）。",
+                    "“{}” is not an alert id (like A17).",
+                    esc(raw)
+                ),
+            ));
+        }
+    };
     let alert = store::get(conn, id)
         .await?
         .filter(|a| a.status != "draft" && a.status != "discarded")
-        .ok_or_else(|| ctx.refuse(tr!(l, "没有提示 A{id}。", "There is no alert A{id}.")))?;
+        .ok_or_else(|| no_such(&format!("A{id}")))?;
     ctx.require(Action::View(&alert.node))?;
     Ok(alert)
 }

@@ -6,6 +6,7 @@
 use crate::alerts::schedule::parse_when;
 use crate::domain::Action;
 use crate::domain::alert::Draft;
+use crate::domain::id::{IdWord, read_id};
 use crate::i18n::esc;
 use crate::store::Conn;
 use crate::store::schedules::{self, Schedule};
@@ -102,27 +103,33 @@ pub async fn remove(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let l = ctx.locale;
     let spec = command::spec("unschedule").expect("in table");
     let raw = args.trim();
-    let id = raw
-        .strip_prefix(['S', 's'])
-        .unwrap_or(raw)
-        .parse::<i64>()
-        .map_err(|_| {
-            ctx.usage(
+    let no_such = |shown: &str| {
+        ctx.refuse(tr!(
+            l,
+            "没有定时提示 {shown}。",
+            "There is no recurring alert {shown}."
+        ))
+    };
+    let id = match read_id(raw, &['S', 's']) {
+        IdWord::Id(n) => n,
+        IdWord::Beyond => {
+            let digits = raw.trim_start_matches(['S', 's']);
+            return Err(no_such(&format!("S{}", esc(digits))));
+        }
+        IdWord::NotAnId => {
+            return Err(ctx.usage(
                 spec,
                 tr!(
                     l,
                     "请写出定时提示编号（如 S3）。",
                     "Name the recurring alert (like S3)."
                 ),
-            )
-        })?;
-    let found = schedules::get_active(conn, id).await?.ok_or_else(|| {
-        ctx.refuse(tr!(
-            l,
-            "没有定时提示 S{id}。",
-            "There is no recurring alert S{id}."
-        ))
-    })?;
+            ));
+        }
+    };
+    let found = schedules::get_active(conn, id)
+        .await?
+        .ok_or_else(|| no_such(&format!("S{id}")))?;
     ctx.require(Action::Amend {
         node: &found.node,
         issuer: found.creator,

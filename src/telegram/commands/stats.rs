@@ -62,6 +62,17 @@ fn parse(
                     ),
                 ));
             }
+            Err(PeriodError::OutOfRange) => {
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        l,
+                        "只能查询 2000 年至 2100 年之间的日期（「{}」不在其中）。",
+                        "Dates are taken from 2000 to 2100 (“{}” is not).",
+                        esc(word)
+                    ),
+                ));
+            }
             Err(PeriodError::TooLong) => {
                 return Err(ctx.usage(
                     spec,
