@@ -97,7 +97,8 @@ impl ReportSchedules {
             ("PINGAN_REPORT_MONTHLY", &mut r.monthly),
         ] {
             if let Some(raw) = get(name) {
-                *slot = CronSchedule::parse(&raw).map_err(|e| bad(name, format!("`{raw}`: {e}")))?;
+                *slot =
+                    CronSchedule::parse(&raw).map_err(|e| bad(name, format!("`{raw}`: {e}")))?;
             }
         }
         Ok(r)

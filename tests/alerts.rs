@@ -611,7 +611,8 @@ async fn monday_schedule_fires_on_monday(bot: TestBot) {
     }
     let r = bot.say(d.hmk, d.chief, "/schedules").await;
     assert!(
-        r.text.contains("S1 · xq.hmk · 0 9 * * 1 · 下次 2026-11-30 09:00 周一"),
+        r.text
+            .contains("S1 · xq.hmk · 0 9 * * 1 · 下次 2026-11-30 09:00 周一"),
         "{r}"
     );
     assert!(
@@ -664,6 +665,64 @@ async fn monday_schedule_fires_on_monday_postgres() {
     })
     .await;
     monday_schedule_fires_on_monday(bot).await;
+}
+
+/// Rows made before the next run was stored (or before the one parser): the
+/// job fills in the next run, reading the schedule the standard way, and
+/// stops one that fires too often.
+#[tokio::test]
+async fn schedules_from_before_the_stored_next_run() {
+    use pingan::domain::NodeCode;
+    use pingan::store::schedules::{self, Schedule};
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let legacy = |spec: &str, cron: &str| Schedule {
+        id: 0,
+        node: NodeCode::parse("xq.hmk").unwrap(),
+        chat_id: d.hmk,
+        creator: d.chief,
+        spec: spec.into(),
+        cron: cron.into(),
+        args: "grid 旧的定时提示".into(),
+        created_at: common::T0 - 3600,
+        next_due: None,
+    };
+    let (monday, every_second) = {
+        let mut c = bot.app().store.conn().await.unwrap();
+        (
+            schedules::insert(
+                &mut c,
+                &legacy("0 9 * * 1", "0 0 9 * * 1"),
+                common::T0 - 3600,
+            )
+            .await
+            .unwrap(),
+            schedules::insert(
+                &mut c,
+                &legacy("* * * * * *", "* * * * * *"),
+                common::T0 - 3600,
+            )
+            .await
+            .unwrap(),
+        )
+    };
+    bot.app().tick().await;
+    let mut c = bot.app().store.conn().await.unwrap();
+    let got = schedules::get_active(&mut c, monday)
+        .await
+        .unwrap()
+        .unwrap();
+    // Monday 2026-11-30 09:00 Shanghai.
+    assert_eq!(got.next_due, Some(common::T0 + 3 * 86_400));
+    assert!(
+        schedules::get_active(&mut c, every_second)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    drop(c);
+    let r = bot.say(d.hmk, d.chief, "/alerts").await;
+    assert!(r.text.contains("还没有平安提示"), "{r}");
 }
 
 /// The refusal in English with `PINGAN_LOCALE=en`.

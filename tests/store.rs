@@ -435,7 +435,10 @@ async fn schedules_are_listed_by_subtree_and_stopped() {
             (code("xq.a_b"), 5, "daily 09:00")
         );
         // Only what is due is read; the next occurrence moves on once.
-        assert_eq!(ids(schedules::due(&mut c, 99).await.unwrap()), Vec::<i64>::new());
+        assert_eq!(
+            ids(schedules::due(&mut c, 99).await.unwrap()),
+            Vec::<i64>::new()
+        );
         assert_eq!(ids(schedules::due(&mut c, 100).await.unwrap()), vec![a, b]);
         assert!(schedules::advance(&mut c, a, Some(100), 200).await.unwrap());
         assert!(!schedules::advance(&mut c, a, Some(100), 300).await.unwrap());
@@ -448,12 +451,22 @@ async fn schedules_are_listed_by_subtree_and_stopped() {
         assert!(!schedules::advance(&mut c, b, Some(100), 200).await.unwrap());
         assert_eq!(ids(schedules::active(&mut c).await.unwrap()), vec![a]);
         // A row from before next_due was stored is due until it is filled in.
-        let legacy = schedules::insert(&mut c, &Schedule { next_due: None, ..at("xq.a") }, 5)
-            .await
-            .unwrap();
+        let legacy = schedules::insert(
+            &mut c,
+            &Schedule {
+                next_due: None,
+                ..at("xq.a")
+            },
+            5,
+        )
+        .await
+        .unwrap();
         assert_eq!(ids(schedules::due(&mut c, 0).await.unwrap()), vec![legacy]);
         assert!(schedules::advance(&mut c, legacy, None, 500).await.unwrap());
-        assert_eq!(ids(schedules::due(&mut c, 199).await.unwrap()), Vec::<i64>::new());
+        assert_eq!(
+            ids(schedules::due(&mut c, 199).await.unwrap()),
+            Vec::<i64>::new()
+        );
     })
     .await;
 }

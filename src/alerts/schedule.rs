@@ -65,13 +65,14 @@ async fn fire_due(app: &App, now: i64) -> anyhow::Result<()> {
         let mut tx = app.store.begin().await?;
         if due_at > now {
             schedules::advance(&mut tx, s.id, None, due_at).await?;
-        } else if let Some(next) = schedule.next_after(tz, now) {
-            if schedules::advance(&mut tx, s.id, s.next_due, next).await? {
-                if now - due_at > crate::scheduler::schedule::LATE_AFTER_SECS {
-                    tracing::info!(schedule = s.id, due_at, now, "recurring alert fired late");
-                }
-                fire(app, &mut tx, &s, now).await?;
+        } else if let Some(next) = schedule.next_after(tz, now)
+            // Whoever moves it on fires it; a second instance finds it moved.
+            && schedules::advance(&mut tx, s.id, s.next_due, next).await?
+        {
+            if now - due_at > crate::scheduler::schedule::LATE_AFTER_SECS {
+                tracing::info!(schedule = s.id, due_at, now, "recurring alert fired late");
             }
+            fire(app, &mut tx, &s, now).await?;
         }
         tx.commit().await?;
     }

@@ -73,7 +73,9 @@ pub enum CronError {
     Field { field: FieldName, value: String },
     #[error("it never fires (no such date)")]
     NeverFires,
-    #[error("it fires as often as every {every_secs} s; schedules must be at least 15 minutes apart")]
+    #[error(
+        "it fires as often as every {every_secs} s; schedules must be at least 15 minutes apart"
+    )]
     TooOften { every_secs: i64 },
 }
 
@@ -183,7 +185,10 @@ fn weekday_value(s: &str) -> Option<u32> {
     ];
     (0..7u32).find(|&i| {
         let i = i as usize;
-        s == NAMES[i].to_lowercase() || s == full[i] || (i == 2 && s == "tues") || (i == 4 && s == "thurs")
+        s == NAMES[i].to_lowercase()
+            || s == full[i]
+            || (i == 2 && s == "tues")
+            || (i == 4 && s == "thurs")
     })
 }
 
@@ -196,7 +201,15 @@ fn weekdays(field: &str) -> Result<Option<[bool; 7]>, ()> {
     let mut days = [false; 7];
     for item in field.split(',') {
         let (base, step) = match item.split_once('/') {
-            Some((b, s)) => (b, Some(s.parse::<u32>().ok().filter(|s| (1..=7).contains(s)).ok_or(())?)),
+            Some((b, s)) => (
+                b,
+                Some(
+                    s.parse::<u32>()
+                        .ok()
+                        .filter(|s| (1..=7).contains(s))
+                        .ok_or(())?,
+                ),
+            ),
             None => (item, None),
         };
         let (from, to) = match base.split_once('-') {
@@ -382,7 +395,10 @@ mod tests {
         assert_eq!(expr(""), Err(CronError::Shape(0)));
         assert!(matches!(expr("daily 25:00"), Err(CronError::Preset(_))));
         assert!(matches!(expr("daily 09:00 x"), Err(CronError::Preset(_))));
-        assert!(matches!(expr("weekly xyz 09:00"), Err(CronError::Preset(_))));
+        assert!(matches!(
+            expr("weekly xyz 09:00"),
+            Err(CronError::Preset(_))
+        ));
     }
 
     #[test]
