@@ -84,6 +84,27 @@ impl Default for ReportSchedules {
     }
 }
 
+impl ReportSchedules {
+    /// `PINGAN_REPORT_DAILY` / `_WEEKLY` / `_XUN` / `_MONTHLY`, read by the
+    /// same parser as `/schedule` (presets, 5 or 6 fields, at least 15
+    /// minutes apart); unset ones keep their defaults.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<ReportSchedules, ConfigError> {
+        let mut r = ReportSchedules::default();
+        for (name, slot) in [
+            ("PINGAN_REPORT_DAILY", &mut r.daily),
+            ("PINGAN_REPORT_WEEKLY", &mut r.weekly),
+            ("PINGAN_REPORT_XUN", &mut r.xun),
+            ("PINGAN_REPORT_MONTHLY", &mut r.monthly),
+        ] {
+            if let Some(raw) = get(name) {
+                *slot =
+                    CronSchedule::parse(&raw).map_err(|e| bad(name, format!("`{raw}`: {e}")))?;
+            }
+        }
+        Ok(r)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -154,16 +175,7 @@ impl Settings {
             }
         }
         s.cases = crate::cases::CaseSettings::from_env(var)?;
-        for (name, slot) in [
-            ("PINGAN_REPORT_DAILY", &mut s.reports.daily),
-            ("PINGAN_REPORT_WEEKLY", &mut s.reports.weekly),
-            ("PINGAN_REPORT_XUN", &mut s.reports.xun),
-            ("PINGAN_REPORT_MONTHLY", &mut s.reports.monthly),
-        ] {
-            if let Some(raw) = var(name) {
-                *slot = CronSchedule::parse(&raw).map_err(|p| bad(name, p))?;
-            }
-        }
+        s.reports = ReportSchedules::from_env(var)?;
         if let Some(raw) = var("PINGAN_REPORT_CATCH_UP_HOURS") {
             s.report_catch_up_secs = match raw.parse::<i64>() {
                 Ok(h) if (0..=24 * 31).contains(&h) => h * 3600,
@@ -238,6 +250,24 @@ pub fn parse_user_ids(list: &str) -> Result<BTreeSet<i64>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_schedules_from_the_environment() {
+        let r = ReportSchedules::from_env(|k| {
+            (k == "PINGAN_REPORT_WEEKLY").then(|| "0 9 * * 1".to_string())
+        })
+        .unwrap();
+        assert_eq!(r.weekly.expr, "0 0 9 * * Mon");
+        assert_eq!(r.daily.raw, DEFAULT_REPORT_DAILY);
+        for (raw, word) in [("*/5 * * * *", "15 minutes"), ("0 9 * * 8", "weekday")] {
+            let e = ReportSchedules::from_env(|k| {
+                (k == "PINGAN_REPORT_DAILY").then(|| raw.to_string())
+            })
+            .unwrap_err();
+            assert_eq!(e.var, "PINGAN_REPORT_DAILY");
+            assert!(e.problem.contains(word), "{e}");
+        }
+    }
 
     #[test]
     fn user_id_lists() {

@@ -21,7 +21,8 @@
 //! - [`playground`] — `pingan sandbox`: the sandbox, the bot and a console
 //!   for people to try it without Telegram.
 //! - [`scheduler`] — time-driven jobs (reminders, follow-ups, reports), run
-//!   once per occurrence.
+//!   once per occurrence; the one cron parser (`scheduler::expr`) for the
+//!   configured report times and `/schedule`.
 //! - [`stats`] — statistics and the scheduled reports (日报、周排、旬判、月结):
 //!   the `/stats` text, the monthly chart, the xlsx/csv exports.
 //! - [`app`] — starts and stops the pieces together; [`cli`] is the command line.

@@ -595,6 +595,166 @@ async fn recurring_alert_fires_once_per_occurrence() {
     assert_eq!(count(&bot), 2);
 }
 
+/// `/schedule 0 9 * * 1` is Monday 09:00 district time (it fired on Sunday
+/// when `/schedule` handed the crate 1 = Sunday); schedules more often than
+/// every 15 minutes are refused and change nothing; `/schedules` shows the
+/// next run.
+async fn monday_schedule_fires_on_monday(bot: TestBot) {
+    let d = district(&bot).await;
+    // The clock starts on Friday 2026-11-27 09:00 Shanghai.
+    let r = bot
+        .say(d.hmk, d.chief, "/schedule 0 9 * * 1 grid 周一例会提醒")
+        .await;
+    assert!(
+        r.text.contains("S1") && r.text.contains("下次：2026-11-30 09:00 周一"),
+        "{r}"
+    );
+    for (every_second, what) in [
+        ("/schedule * * * * * * grid 每秒提醒", "每 1 秒"),
+        ("/schedule */5 * * * * grid 每五分钟提醒", "每 5 分钟"),
+    ] {
+        let r = bot.say(d.hmk, d.chief, every_second).await;
+        assert!(
+            r.text.contains("太频繁") && r.text.contains(what) && r.text.contains("15 分钟"),
+            "{r}"
+        );
+    }
+    let r = bot.say(d.hmk, d.chief, "/schedules").await;
+    assert!(
+        r.text
+            .contains("S1 · xq.hmk · 0 9 * * 1 · 下次 2026-11-30 09:00 周一"),
+        "{r}"
+    );
+    assert!(
+        !r.text.contains("S2") && !r.text.contains("每秒") && !r.text.contains("每五分钟"),
+        "{r}"
+    );
+    let sent = |b: &TestBot| {
+        b.sandbox
+            .messages(d.g3)
+            .iter()
+            .filter(|m| m.text.contains("周一例会提醒"))
+            .count()
+    };
+    bot.app().tick().await;
+    // Sunday 09:00, then Monday 08:59: nothing (a tick queues what is due before it returns).
+    for step in [2 * 86_400, 86_400 - 60] {
+        bot.clock.advance(step);
+        bot.app().tick().await;
+        let r = bot.say(d.hmk, d.chief, "/alerts").await;
+        assert!(r.text.contains("还没有平安提示"), "{r}");
+    }
+    assert_eq!(sent(&bot), 0);
+    // Monday 09:00: the alert goes out, once.
+    bot.clock.advance(60);
+    bot.app().tick().await;
+    bot.clock.advance(60);
+    bot.app().tick().await;
+    bot.sandbox
+        .wait_until("the Monday alert", |_| sent(&bot) == 1)
+        .await;
+    let r = bot.say(d.hmk, d.chief, "/schedules").await;
+    assert!(r.text.contains("下次 2026-12-07 09:00 周一"), "{r}");
+    let r = bot.say(d.hmk, d.chief, "/alerts").await;
+    assert!(r.text.contains("A1") && !r.text.contains("A2"), "{r}");
+}
+
+#[tokio::test]
+async fn monday_schedule_fires_on_monday_sqlite() {
+    monday_schedule_fires_on_monday(spawn().await).await;
+}
+
+#[tokio::test]
+async fn monday_schedule_fires_on_monday_postgres() {
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let bot = common::spawn_with(common::Options {
+        db: Some(db),
+        ..common::Options::default()
+    })
+    .await;
+    monday_schedule_fires_on_monday(bot).await;
+}
+
+/// Rows made before the next run was stored (or before the one parser): the
+/// job fills in the next run, reading the schedule the standard way, and
+/// stops one that fires too often.
+#[tokio::test]
+async fn schedules_from_before_the_stored_next_run() {
+    use pingan::domain::NodeCode;
+    use pingan::store::schedules::{self, Schedule};
+    let bot = spawn().await;
+    let d = district(&bot).await;
+    let legacy = |spec: &str, cron: &str| Schedule {
+        id: 0,
+        node: NodeCode::parse("xq.hmk").unwrap(),
+        chat_id: d.hmk,
+        creator: d.chief,
+        spec: spec.into(),
+        cron: cron.into(),
+        args: "grid 旧的定时提示".into(),
+        created_at: common::T0 - 3600,
+        next_due: None,
+    };
+    let (monday, every_second) = {
+        let mut c = bot.app().store.conn().await.unwrap();
+        (
+            schedules::insert(
+                &mut c,
+                &legacy("0 9 * * 1", "0 0 9 * * 1"),
+                common::T0 - 3600,
+            )
+            .await
+            .unwrap(),
+            schedules::insert(
+                &mut c,
+                &legacy("* * * * * *", "* * * * * *"),
+                common::T0 - 3600,
+            )
+            .await
+            .unwrap(),
+        )
+    };
+    bot.app().tick().await;
+    let mut c = bot.app().store.conn().await.unwrap();
+    let got = schedules::get_active(&mut c, monday)
+        .await
+        .unwrap()
+        .unwrap();
+    // Monday 2026-11-30 09:00 Shanghai.
+    assert_eq!(got.next_due, Some(common::T0 + 3 * 86_400));
+    assert!(
+        schedules::get_active(&mut c, every_second)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    drop(c);
+    let r = bot.say(d.hmk, d.chief, "/alerts").await;
+    assert!(r.text.contains("还没有平安提示"), "{r}");
+}
+
+/// The refusal in English with `PINGAN_LOCALE=en`.
+#[tokio::test]
+async fn too_frequent_schedule_refused_in_english() {
+    let bot = common::spawn_en().await;
+    let d = district(&bot).await;
+    let r = bot
+        .say(d.hmk, d.chief, "/schedule */5 * * * * every five minutes")
+        .await;
+    assert!(
+        r.text.contains("Too often") && r.text.contains("every 5 minutes"),
+        "{r}"
+    );
+    let r = bot.say(d.hmk, d.chief, "/schedules").await;
+    assert!(r.text.contains("No recurring alerts"), "{r}");
+    let r = bot
+        .say(d.hmk, d.chief, "/schedule weekly mon 09:00 Monday meeting")
+        .await;
+    assert!(r.text.contains("next: 2026-11-30 09:00 Mon"), "{r}");
+}
+
 #[tokio::test]
 async fn broadcast_edit_and_ack_on_postgres() {
     let Some(db) = common::TestDb::postgres().await else {

@@ -573,6 +573,7 @@ async fn schedules_are_listed_by_subtree_and_stopped() {
             cron: "0 0 9 * * *".into(),
             args: "注意防火".into(),
             created_at: 0,
+            next_due: Some(100),
         };
         let a = schedules::insert(&mut c, &at("xq.a"), 5).await.unwrap();
         let b = schedules::insert(&mut c, &at("xq.a_b"), 5).await.unwrap();
@@ -592,9 +593,39 @@ async fn schedules_are_listed_by_subtree_and_stopped() {
             (got.node, got.created_at, got.spec.as_str()),
             (code("xq.a_b"), 5, "daily 09:00")
         );
+        // Only what is due is read; the next occurrence moves on once.
+        assert_eq!(
+            ids(schedules::due(&mut c, 99).await.unwrap()),
+            Vec::<i64>::new()
+        );
+        assert_eq!(ids(schedules::due(&mut c, 100).await.unwrap()), vec![a, b]);
+        assert!(schedules::advance(&mut c, a, Some(100), 200).await.unwrap());
+        assert!(!schedules::advance(&mut c, a, Some(100), 300).await.unwrap());
+        assert!(!schedules::advance(&mut c, a, None, 300).await.unwrap());
+        let got = schedules::get_active(&mut c, a).await.unwrap().unwrap();
+        assert_eq!(got.next_due, Some(200));
+        assert_eq!(ids(schedules::due(&mut c, 199).await.unwrap()), vec![b]);
         schedules::deactivate(&mut c, b).await.unwrap();
         assert!(schedules::get_active(&mut c, b).await.unwrap().is_none());
+        assert!(!schedules::advance(&mut c, b, Some(100), 200).await.unwrap());
         assert_eq!(ids(schedules::active(&mut c).await.unwrap()), vec![a]);
+        // A row from before next_due was stored is due until it is filled in.
+        let legacy = schedules::insert(
+            &mut c,
+            &Schedule {
+                next_due: None,
+                ..at("xq.a")
+            },
+            5,
+        )
+        .await
+        .unwrap();
+        assert_eq!(ids(schedules::due(&mut c, 0).await.unwrap()), vec![legacy]);
+        assert!(schedules::advance(&mut c, legacy, None, 500).await.unwrap());
+        assert_eq!(
+            ids(schedules::due(&mut c, 199).await.unwrap()),
+            Vec::<i64>::new()
+        );
     })
     .await;
 }

@@ -1,81 +1,24 @@
 //! Recurring alerts: `/schedule <when> <alert>`, fired once per occurrence.
 //!
-//! `<when>` is a preset (`daily 09:00`, `weekly mon 09:00`, `monthly 1 09:00`)
-//! or a cron expression of 5 fields (minute first) or 6 (seconds first, as
-//! the `cron` crate wants), read in the district's time zone. The job claims
-//! each occurrence with [`claim_slot`] in the transaction that queues the
-//! alert, so a restart or a second instance never fires it twice.
-
-use std::str::FromStr;
-
-use chrono::{TimeZone, Utc};
-use cron::Schedule;
+//! `<when>` is read by the one schedule parser
+//! ([`CronSchedule::parse_leading`]): a preset or a standard cron expression,
+//! in the district's time zone. Each schedule stores its next occurrence;
+//! a tick reads only the due ones, and moves each on with a conditional
+//! update in the transaction that queues the alert, so a restart or a second
+//! instance never fires an occurrence twice. Occurrences missed while the
+//! bot was down fire once, late, and the schedule moves on to the next one
+//! after now.
 
 use super::broadcast;
 use crate::app::App;
 use crate::domain::alert::Draft;
 use crate::domain::{Action, Actor};
 use crate::outbox;
-use crate::scheduler::{Job, JobFuture, claim_slot};
+use crate::scheduler::schedule::CronSchedule;
+use crate::scheduler::{Job, JobFuture, last_slot};
 use crate::store::outbox::Outgoing;
 use crate::store::{Conn, alerts as store, people, schedules};
 use crate::tr;
-
-/// Splits `<when> <rest>` into a 6-field cron expression and the rest.
-pub fn parse_when(args: &str) -> Option<(String, String)> {
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let rest = |n: usize| words.get(n..).map(|w| w.join(" ")).unwrap_or_default();
-    let hm = |s: &str| -> Option<(u32, u32)> {
-        let (h, m) = s.split_once(':')?;
-        let (h, m) = (h.parse().ok()?, m.parse().ok()?);
-        (h < 24 && m < 60).then_some((h, m))
-    };
-    let preset = match words.first().map(|w| w.to_lowercase()) {
-        Some(w) if w == "daily" || w == "每天" => {
-            hm(words.get(1)?).map(|(h, m)| (format!("0 {m} {h} * * *"), rest(2)))
-        }
-        Some(w) if w == "weekly" || w == "每周" => {
-            let day = words.get(1)?.to_lowercase();
-            let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-            let day = days.iter().find(|d| day.starts_with(*d))?;
-            hm(words.get(2)?).map(|(h, m)| (format!("0 {m} {h} * * {day}"), rest(3)))
-        }
-        Some(w) if w == "monthly" || w == "每月" => {
-            let d: u32 = words
-                .get(1)?
-                .parse()
-                .ok()
-                .filter(|d| (1..=31).contains(d))?;
-            hm(words.get(2)?).map(|(h, m)| (format!("0 {m} {h} {d} * *"), rest(3)))
-        }
-        _ => None,
-    };
-    if preset.is_some() {
-        return preset;
-    }
-    for n in [6, 5] {
-        if words.len() < n {
-            continue;
-        }
-        let expr = words[..n].join(" ");
-        let expr = if n == 5 { format!("0 {expr}") } else { expr };
-        if Schedule::from_str(&expr).is_ok() {
-            return Some((expr, rest(n)));
-        }
-    }
-    None
-}
-
-/// The latest occurrence in `(after, now]`, in Unix seconds.
-pub fn latest_due(expr: &str, tz: chrono_tz::Tz, after: i64, now: i64) -> Option<i64> {
-    let schedule = Schedule::from_str(expr).ok()?;
-    let start = tz.from_utc_datetime(&Utc.timestamp_opt(after, 0).single()?.naive_utc());
-    schedule
-        .after(&start)
-        .map(|t| t.timestamp())
-        .take_while(|t| *t <= now)
-        .last()
-}
 
 pub struct ScheduleJob;
 
@@ -90,17 +33,45 @@ impl Job for ScheduleJob {
 }
 
 async fn fire_due(app: &App, now: i64) -> anyhow::Result<()> {
+    let tz = app.settings.tz;
     let due = {
         let mut conn = app.store.conn().await?;
-        schedules::active(&mut conn).await?
+        schedules::due(&mut conn, now).await?
     };
     for s in due {
-        let after = s.created_at.max(now - 40 * 86_400);
-        let Some(slot) = latest_due(&s.cron, app.settings.tz, after, now) else {
-            continue;
+        let schedule = match CronSchedule::parse(&s.spec) {
+            Ok(schedule) => schedule,
+            Err(e) => {
+                // Made before the one parser (e.g. every second): stop it.
+                tracing::warn!(schedule = s.id, spec = %s.spec, error = %e, "recurring alert stopped: its schedule is refused");
+                let mut conn = app.store.conn().await?;
+                schedules::deactivate(&mut conn, s.id).await?;
+                continue;
+            }
+        };
+        let due_at = match s.next_due {
+            Some(t) => t,
+            // Made before next_due was stored: carry on after the last
+            // occurrence it fired (claimed in job_runs then), or its creation.
+            None => {
+                let mut conn = app.store.conn().await?;
+                let last = last_slot(&mut conn, &format!("alert_schedule:{}", s.id)).await?;
+                match schedule.next_after(tz, last.unwrap_or(s.created_at)) {
+                    Some(t) => t,
+                    None => continue,
+                }
+            }
         };
         let mut tx = app.store.begin().await?;
-        if claim_slot(&mut tx, &format!("alert_schedule:{}", s.id), slot, now).await? {
+        if due_at > now {
+            schedules::advance(&mut tx, s.id, None, due_at).await?;
+        } else if let Some(next) = schedule.next_after(tz, now)
+            // Whoever moves it on fires it; a second instance finds it moved.
+            && schedules::advance(&mut tx, s.id, s.next_due, next).await?
+        {
+            if now - due_at > crate::scheduler::schedule::LATE_AFTER_SECS {
+                tracing::info!(schedule = s.id, due_at, now, "recurring alert fired late");
+            }
             fire(app, &mut tx, &s, now).await?;
         }
         tx.commit().await?;
@@ -135,45 +106,4 @@ async fn fire(app: &App, conn: &mut Conn, s: &schedules::Schedule, now: i64) -> 
     let card_id = outbox::queue(conn, &[card], now).await?[0];
     broadcast::send(conn, l, app.settings.tz, id, Some(card_id), now).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn presets_and_cron_forms() {
-        assert_eq!(
-            parse_when("daily 09:00 严重 暴雨"),
-            Some(("0 0 9 * * *".into(), "严重 暴雨".into()))
-        );
-        assert_eq!(
-            parse_when("weekly mon 08:30 x").unwrap().0,
-            "0 30 8 * * mon"
-        );
-        assert_eq!(parse_when("monthly 1 09:00 x").unwrap().0, "0 0 9 1 * *");
-        assert_eq!(
-            parse_when("30 9 * * * 提示").unwrap(),
-            ("0 30 9 * * *".into(), "提示".into())
-        );
-        assert_eq!(parse_when("0 30 9 * * * 提示").unwrap().0, "0 30 9 * * *");
-        assert_eq!(parse_when("daily 25:00 x"), None);
-        assert_eq!(parse_when("sometimes x"), None);
-    }
-
-    #[test]
-    fn latest_due_in_the_time_zone() {
-        let tz = chrono_tz::Asia::Shanghai;
-        // 2026-11-27 09:00 Shanghai = 01:00 UTC
-        let nine = 1_795_741_200;
-        assert_eq!(
-            latest_due("0 0 9 * * *", tz, nine - 60, nine + 60),
-            Some(nine)
-        );
-        assert_eq!(latest_due("0 0 9 * * *", tz, nine, nine + 60), None);
-        assert_eq!(
-            latest_due("0 0 9 * * *", tz, nine - 60, nine + 2 * 86_400),
-            Some(nine + 2 * 86_400)
-        );
-    }
 }

@@ -8,8 +8,11 @@
 //! look at stored state such as "reminded at"), and a job that must run once
 //! per occurrence claims its slot with [`claim_slot`].
 
+pub mod expr;
 pub mod housekeeping;
 pub mod schedule;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

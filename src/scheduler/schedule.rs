@@ -1,23 +1,26 @@
-//! Cron schedules from the configuration, and which slot is due — a pure
-//! function of (schedule, last slot run, now), so it is tested without a
-//! clock or a database.
+//! Schedules (the report times in the configuration, `/schedule`'s recurring
+//! alerts) and which slot is due — a pure function of (schedule, last slot
+//! run, now), so it is tested without a clock or a database.
 //!
-//! Operators write the usual 5-field form (`0 18 * * *`, Sunday = 0 or 7)
-//! or the `cron` crate's 6-field form with seconds first (`0 0 18 * * *`,
-//! where Sunday = 1). A 5-field day-of-week is renumbered for the crate.
-//! Note that the crate ANDs day-of-month with day-of-week; the 旬 schedule is
-//! therefore `0 0 9 1,11,21 * *` (`*/10` in the day field would also fire on the 31st).
+//! How a schedule is written and read is [`super::expr`]: one parser, the
+//! standard cron meaning (`0 9 * * 1` is Monday 09:00), presets, and the
+//! 15-minute floor.
 
 use std::str::FromStr;
 
 use chrono::TimeZone;
 use chrono_tz::Tz;
 
+pub use super::expr::{CronError, FieldName, MIN_INTERVAL_SECS};
+
 #[derive(Debug, Clone)]
 pub struct CronSchedule {
-    /// As the operator wrote it.
+    /// As it was written, words separated by single spaces.
     pub raw: String,
-    inner: cron::Schedule,
+    /// The standard 6-field form (seconds first), presets spelled out.
+    pub expr: String,
+    /// Occurrences are those of any of these (the `cron` crate's own meaning).
+    inner: Vec<cron::Schedule>,
 }
 
 impl PartialEq for CronSchedule {
@@ -43,31 +46,40 @@ pub enum Due {
 pub const LATE_AFTER_SECS: i64 = 10 * 60;
 
 impl CronSchedule {
-    pub fn parse(raw: &str) -> Result<CronSchedule, String> {
-        let fields: Vec<&str> = raw.split_whitespace().collect();
-        let six = match fields.len() {
-            5 => {
-                let dow = renumber_weekdays(fields[4])?;
-                format!(
-                    "0 {} {} {} {} {dow}",
-                    fields[0], fields[1], fields[2], fields[3]
-                )
-            }
-            6 | 7 => fields.join(" "),
-            n => {
-                return Err(format!(
-                    "`{raw}` has {n} fields; write 5 (min hour day month weekday) or 6 (sec min hour day month weekday)"
-                ));
-            }
-        };
-        let inner = cron::Schedule::from_str(&six)
-            .map_err(|e| format!("`{raw}` is not a valid cron expression: {e}"))?;
-        if inner.after(&chrono::Utc::now()).next().is_none() {
-            return Err(format!("`{raw}` never fires"));
+    /// Reads a whole schedule: a preset, or 5 or 6 cron fields.
+    pub fn parse(raw: &str) -> Result<CronSchedule, CronError> {
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        Self::from_words(&words)
+    }
+
+    /// `/schedule`'s reading: the schedule at the start of `text` and the
+    /// words after it. A preset takes its keyword and arguments; otherwise 6
+    /// fields are tried before 5, and a 6-field reading that is valid but
+    /// refused (too often, never) is not retried as 5 fields plus text.
+    pub fn parse_leading(text: &str) -> Result<(CronSchedule, String), CronError> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let take = |n: usize| Self::from_words(&words[..n]).map(|s| (s, words[n..].join(" ")));
+        if let Some(n) = super::expr::preset_len(&words) {
+            return take(n.min(words.len()));
         }
+        if words.len() < 5 {
+            return Err(CronError::Shape(words.len()));
+        }
+        if words.len() > 5 {
+            match take(6) {
+                Err(CronError::Field { .. } | CronError::Shape(_) | CronError::Preset(_)) => {}
+                six => return six,
+            }
+        }
+        take(5)
+    }
+
+    fn from_words(words: &[&str]) -> Result<CronSchedule, CronError> {
+        let parsed = super::expr::parse_words(words)?;
         Ok(CronSchedule {
-            raw: raw.trim().to_string(),
-            inner,
+            raw: words.join(" "),
+            expr: parsed.expr,
+            inner: parsed.crate_schedules,
         })
     }
 
@@ -75,16 +87,21 @@ impl CronSchedule {
     pub fn latest_at_or_before(&self, tz: Tz, now: i64) -> Option<i64> {
         let probe = tz.timestamp_opt(now + 1, 0).single()?;
         self.inner
-            .after(&probe)
-            .next_back()
+            .iter()
+            .filter_map(|s| s.after(&probe).next_back())
             .map(|t| t.timestamp())
             .filter(|t| *t <= now)
+            .max()
     }
 
     /// The first occurrence strictly after `t`.
     pub fn next_after(&self, tz: Tz, t: i64) -> Option<i64> {
         let from = tz.timestamp_opt(t, 0).single()?;
-        self.inner.after(&from).next().map(|t| t.timestamp())
+        self.inner
+            .iter()
+            .filter_map(|s| s.after(&from).next())
+            .map(|t| t.timestamp())
+            .min()
     }
 
     /// Which slot is due at `now`, given the last slot run. Only the latest
@@ -109,49 +126,9 @@ impl CronSchedule {
     }
 }
 
-/// Standard cron numbers weekdays 0–7 from Sunday (0 and 7 both Sunday); the
-/// `cron` crate numbers them 1–7 from Sunday. Names pass through unchanged.
-fn renumber_weekdays(field: &str) -> Result<String, String> {
-    let one = |n: &str| -> Result<u32, String> {
-        match n.parse::<u32>() {
-            Ok(v) if v <= 7 => Ok(v % 7 + 1),
-            _ => Err(format!(
-                "`{n}` is not a weekday (0–7 or a name such as Mon)"
-            )),
-        }
-    };
-    let numeric = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    let mut items = Vec::new();
-    for item in field.split(',') {
-        let (range, step) = match item.split_once('/') {
-            Some((r, s)) => (r, Some(s)),
-            None => (item, None),
-        };
-        let mapped = match range.split_once('-') {
-            Some((a, b)) if numeric(a) && numeric(b) => {
-                let (a, b) = (one(a)?, b.parse::<u32>().map_err(|e| e.to_string())?);
-                if b == 7 || b == 0 {
-                    // …-Sunday: the crate's Sunday is 1, so split the range.
-                    items.push("1".to_string());
-                    format!("{a}-7")
-                } else {
-                    format!("{a}-{}", one(&b.to_string())?)
-                }
-            }
-            None if numeric(range) && !range.is_empty() => one(range)?.to_string(),
-            _ => range.to_string(),
-        };
-        items.push(match step {
-            Some(s) => format!("{mapped}/{s}"),
-            None => mapped,
-        });
-    }
-    Ok(items.join(","))
-}
-
 impl FromStr for CronSchedule {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = CronError;
+    fn from_str(s: &str) -> Result<Self, CronError> {
         CronSchedule::parse(s)
     }
 }
