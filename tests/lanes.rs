@@ -95,3 +95,81 @@ async fn an_alert_overtakes_a_backlog_on_postgres() {
     .await;
     alert_overtakes_a_backlog_of_replies(bot).await;
 }
+
+/// New cases that queue up for one grid worker make one card listing them;
+/// a press on it answers with that case's card and leaves the list as it is.
+async fn new_case_notices_fold_into_one_card(mut bot: TestBot) {
+    bot.small_district().await;
+    let root = bot.root;
+    let worker = bot.sandbox.add_user("王网格员", Some("wang"));
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    bot.start_private(worker).await;
+    let g3 = bot.bound_group("第三网格", "xq.hmk.c1.g3", root).await;
+    bot.sandbox.join(g3, worker);
+    let residents: Vec<i64> = (0..3)
+        .map(|i| {
+            let r = bot.sandbox.add_user(&format!("居民{i}"), None);
+            bot.sandbox.join(g3, r);
+            r
+        })
+        .collect();
+    bot.settle().await;
+    // The three reports arrive together, as after a busy minute.
+    bot.stop().await;
+    for (i, r) in residents.iter().enumerate() {
+        bot.sandbox
+            .send_text(g3, *r, &format!("/report 隐患 楼道{i}号堆放杂物"));
+    }
+    bot.start().await;
+    let card = bot
+        .sandbox
+        .wait_message("one card of three new cases", |m| {
+            m.chat_id == worker && m.text.matches("🆕").count() == 3
+        })
+        .await;
+    assert_eq!(card.buttons().len(), 6, "{card}");
+    let notices = |bot: &TestBot| {
+        bot.sandbox
+            .messages(worker)
+            .iter()
+            .filter(|m| m.text.contains("🆕"))
+            .count()
+    };
+    assert_eq!(notices(&bot), 1, "one card, not one per case");
+    let (_, accept) = card
+        .buttons()
+        .into_iter()
+        .find(|(label, _)| label.contains("受理") && label.contains("#2"))
+        .unwrap_or_else(|| panic!("no accept button for #2 on {card}"));
+    let before = bot.sandbox.messages(worker).len();
+    bot.sandbox
+        .press_button(worker, card.message_id, worker, &accept);
+    bot.sandbox
+        .wait_until("case #2's own card", |s| s.messages(worker).len() > before)
+        .await;
+    let list = bot
+        .sandbox
+        .messages(worker)
+        .into_iter()
+        .find(|m| m.message_id == card.message_id)
+        .expect("the list is still there");
+    assert_eq!(list.text.matches("🆕").count(), 3, "the list stays a list");
+}
+
+#[tokio::test]
+async fn new_case_notices_fold_on_sqlite() {
+    new_case_notices_fold_into_one_card(spawn_with(Options::default()).await).await;
+}
+
+#[tokio::test]
+async fn new_case_notices_fold_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let bot = spawn_with(Options {
+        db: Some(db),
+        ..Options::default()
+    })
+    .await;
+    new_case_notices_fold_into_one_card(bot).await;
+}

@@ -8,7 +8,7 @@ use super::{category_name, status_name};
 use crate::domain::case::Status;
 use crate::i18n::{Locale, esc};
 use crate::store::cases::{self, Case};
-use crate::store::outbox::{Lane, Outgoing};
+use crate::store::outbox::{self as rows, Lane, Outgoing};
 use crate::store::{Conn, groups, people};
 use crate::telegram::context::{Ctx, UserError};
 use crate::tr;
@@ -159,15 +159,63 @@ pub async fn new_case(ctx: &mut Ctx, conn: &mut Conn, case: &Case) -> Result<(),
         case.node,
         esc(&excerpt(&case.text, 200))
     );
-    let markup = keyboard(&[vec![
-        (tr!(l, "受理", "Accept"), format!("c:s:{}:accept", id.0)),
-        (tr!(l, "查看", "View"), format!("c:v:{}", id.0)),
-    ]]);
+    let buttons = vec![
+        (
+            tr!(l, "受理 {id}", "Accept {id}"),
+            format!("c:s:{}:accept", id.0),
+        ),
+        (tr!(l, "查看 {id}", "View {id}"), format!("c:v:{}", id.0)),
+    ];
+    let now_ms = crate::outbox::wall_ms();
     for user in staff.into_iter().filter(|u| *u != ctx.sender.id) {
-        ctx.out
-            .push(Outgoing::text(user, text.clone()).with_markup(markup.clone()));
+        // Several new cases waiting for one person make one card.
+        if let Some((row, old_text, old_markup)) =
+            rows::idle_tagged(conn, user, NEW_CASE, now_ms).await?
+            && let Some(markup) = fold_keyboard(old_markup.as_deref(), &buttons)
+        {
+            let text = format!("{old_text}\n\n{text}");
+            if rows::rewrite_if_idle(conn, row, &text, Some(&markup), now_ms).await? {
+                continue;
+            }
+        }
+        let markup = keyboard(std::slice::from_ref(&buttons));
+        ctx.out.push(
+            Outgoing::text(user, text.clone())
+                .with_markup(markup)
+                .tagged(NEW_CASE),
+        );
     }
     Ok(())
+}
+
+/// The tag of a staff member's card of new cases.
+pub const NEW_CASE: &str = "new-case";
+
+/// Most cases one card of new cases lists.
+const FOLD_MAX: usize = 10;
+
+/// A card's keyboard with one more row, or `None` when it is full.
+fn fold_keyboard(markup: Option<&str>, row: &[(String, String)]) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(markup?).ok()?;
+    let rows = value.get_mut("inline_keyboard")?.as_array_mut()?;
+    if rows.len() >= FOLD_MAX {
+        return None;
+    }
+    rows.push(
+        row.iter()
+            .map(|(t, d)| serde_json::json!({"text": t, "callback_data": d}))
+            .collect(),
+    );
+    Some(value.to_string())
+}
+
+/// Whether a card lists several cases (a press answers it with a new card
+/// rather than turning the list into one case).
+pub fn lists_several(markup: Option<&str>) -> bool {
+    markup
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+        .and_then(|v| v.get("inline_keyboard")?.as_array().map(Vec::len))
+        .is_some_and(|n| n > 1)
 }
 
 /// The first `n` characters, with an ellipsis when cut.

@@ -41,8 +41,19 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
             // the case's card as it is now, with the steps that remain.
             let (text, markup) = card::render(ctx, conn, &case).await?;
             let pressed = format!("c:{rest}");
+            let card = match rows::pressed(conn, ctx.chat_id, ctx.message_id, &pressed).await? {
+                // A card listing several new cases stays a list.
+                Some(row)
+                    if super::notify::lists_several(
+                        rows::markup_of(conn, row).await?.as_deref(),
+                    ) =>
+                {
+                    None
+                }
+                other => other,
+            };
             ctx.out.push(
-                match rows::pressed(conn, ctx.chat_id, ctx.message_id, &pressed).await? {
+                match card {
                     Some(row) => Outgoing::acting_on(ctx.chat_id, OutKind::Edit { of: row }, text),
                     None => Outgoing::text(ctx.chat_id, text),
                 }

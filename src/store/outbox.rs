@@ -570,6 +570,17 @@ pub async fn rewrite_if_idle(
     Ok(done.rows_affected() == 1)
 }
 
+/// A row's buttons (inline keyboard JSON).
+pub async fn markup_of(conn: &mut Conn, id: i64) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query("SELECT markup FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("markup"))
+        .transpose()?
+        .flatten())
+}
+
 /// A row's status and the message id it got.
 pub async fn status_of(conn: &mut Conn, id: i64) -> sqlx::Result<Option<(String, Option<i64>)>> {
     sqlx::query("SELECT status, message_id FROM outbox WHERE id = $1")
