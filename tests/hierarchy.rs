@@ -246,7 +246,11 @@ async fn bind_and_unbind_are_for_node_admins_only() {
         "{}",
         r.text
     );
-    assert_eq!(bound_node(&bot, chat).await, None, "a refused /bind binds nothing");
+    assert_eq!(
+        bound_node(&bot, chat).await,
+        None,
+        "a refused /bind binds nothing"
+    );
 
     let r = bot.say(chat, admin, "/bind xq.hmk.c1.g3").await;
     assert!(r.text.contains('✅'), "{}", r.text);

@@ -176,7 +176,10 @@ impl ReportJob {
                     continue;
                 }
                 let chat = group.chat_id;
-                match self.for_node(app, chat, &code, &names, slot, late, now).await {
+                match self
+                    .for_node(app, chat, &code, &names, slot, late, now)
+                    .await
+                {
                     Ok(out) => msgs.extend(out),
                     Err(e) => {
                         tracing::error!(

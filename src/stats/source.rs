@@ -59,7 +59,12 @@ pub trait StatsSource: Send + Sync {
 pub struct NoRecords;
 
 impl StatsSource for NoRecords {
-    fn cases<'a>(&'a self, _: &'a NodeCode, _: i64, _: i64) -> SourceFuture<'a, Loaded<CaseRecord>> {
+    fn cases<'a>(
+        &'a self,
+        _: &'a NodeCode,
+        _: i64,
+        _: i64,
+    ) -> SourceFuture<'a, Loaded<CaseRecord>> {
         Box::pin(async { Ok(Vec::new().into()) })
     }
     fn events<'a>(
