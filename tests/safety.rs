@@ -5,7 +5,8 @@
 //!   no group message; `/case` and `/mycases` in a group are answered privately;
 //! - a private-flow report is held to `/report`'s length, and `/export` still works;
 //! - housekeeping lets go of abandoned drafts and old sent rows, but not of
-//!   rows something still points to.
+//!   rows something still points to;
+//! - a scheduled report leaves out a row it cannot read, and says so.
 
 mod common;
 
@@ -417,4 +418,57 @@ async fn housekeeping_forgets_what_nothing_needs_postgres() {
         return;
     };
     housekeeping_forgets_what_nothing_needs(Some(db)).await;
+}
+
+async fn a_bad_row_is_left_out_of_the_monthly_report(db: Option<TestDb>) {
+    let bot = bot_on(db).await;
+    bot.small_district().await;
+    let worker = bot.sandbox.add_user("王网格", None);
+    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    let grid = bot.bound_group("第三网格群", "xq.hmk.c1.g3", worker).await;
+    let district = bot.bound_group("西区平安群", "xq", bot.root).await;
+    for (i, text) in ["/report 纠纷 楼上漏水", "/report 隐患 路灯坏了"]
+        .iter()
+        .enumerate()
+    {
+        let resident = bot.sandbox.add_user(&format!("居民{i}"), None);
+        bot.sandbox.join(grid, resident);
+        bot.say(grid, resident, text).await;
+    }
+    {
+        // A row no loader can read (as a bad migration or a hand edit would leave it).
+        let mut c = bot.app().store.conn().await.unwrap();
+        sqlx::query("UPDATE cases SET status = 'lost' WHERE id = 1")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+    }
+    bot.clock
+        .advance(local(2026, 12, 1, 9, 0) - bot.clock.now());
+    bot.app().tick().await;
+    let text = wait_text(&bot, district, "📊 月结").await;
+    assert!(
+        text.text.contains("1 条记录无法读取或写入，已略过：#1"),
+        "{}",
+        text.text
+    );
+    let name = "pingan-xq-2026-11.xlsx";
+    wait_document(&bot, district, name).await;
+    let sheets = workbook_cells(file_bytes(&bot, name).await);
+    let cases = &sheets.iter().find(|(n, _)| n == "cases").unwrap().1;
+    let ids: Vec<&str> = cases[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, vec!["2"], "the readable case is still listed");
+}
+
+#[tokio::test]
+async fn a_bad_row_is_left_out_of_the_monthly_report_sqlite() {
+    a_bad_row_is_left_out_of_the_monthly_report(None).await;
+}
+
+#[tokio::test]
+async fn a_bad_row_is_left_out_of_the_monthly_report_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    a_bad_row_is_left_out_of_the_monthly_report(Some(db)).await;
 }
