@@ -308,5 +308,11 @@ async fn export(
             file.cases
         )
     );
+    if !file.skipped.is_empty() {
+        eprintln!(
+            "{}",
+            crate::i18n::plain(&crate::stats::render::skipped_note(l, &file.skipped))
+        );
+    }
     Ok(())
 }

@@ -325,12 +325,15 @@ async fn private_anonymous_report_with_photo_and_location_never_names_the_report
         "{}",
         card.text
     );
-    let card = bot.say(w.group, w.worker, "/case 1").await;
+    // Asked in a group, the card goes privately; the group only hears that.
+    let before = count_with(&bot, w.worker, "匿名（张居民）");
+    let r = bot.say(w.group, w.worker, "/case 1").await;
     assert!(
-        card.text.contains("匿名") && !card.text.contains("张居民"),
+        r.text.contains("已私信回复您") && !r.text.contains("张居民"),
         "{}",
-        card.text
+        r.text
     );
+    wait_count(&bot, w.worker, "匿名（张居民）", before + 1).await;
 
     bot.say(w.worker, w.worker, "/escalate 1 需要供电所处理")
         .await;

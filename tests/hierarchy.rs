@@ -127,7 +127,8 @@ async fn binding_needs_a_role_and_telegram_admin_rights() {
     bot.small_district().await;
     let worker = bot.sandbox.add_user("王网格员", Some("wang"));
     let outsider = bot.sandbox.add_user("群主", None);
-    bot.grant(worker, "worker", "xq.hmk.c1.g3").await;
+    // Binding is for node admins (see bind_and_unbind_are_for_node_admins_only).
+    bot.grant(worker, "admin", "xq.hmk.c1.g3").await;
 
     // The bot is added to a group and says how to bind it.
     let chat = bot.sandbox.create_group("第三网格群", outsider);
@@ -213,6 +214,62 @@ async fn binding_needs_a_role_and_telegram_admin_rights() {
             .unwrap()
             .is_none()
     );
+}
+
+async fn bound_node(bot: &TestBot, chat: i64) -> Option<NodeCode> {
+    let mut c = bot.app().store.conn().await.unwrap();
+    groups::by_chat(&mut c, chat)
+        .await
+        .unwrap()
+        .and_then(|g| g.node)
+}
+
+/// DESIGN.md: `/bind` and `/unbind` are for node admins (and superadmins)
+/// who are Telegram admins of the group; other staff are refused and
+/// change nothing.
+#[tokio::test]
+async fn bind_and_unbind_are_for_node_admins_only() {
+    let bot = spawn().await;
+    bot.small_district().await;
+    let volunteer = bot.sandbox.add_user("楼栋长", None);
+    let admin = bot.sandbox.add_user("社区书记", None);
+    bot.grant(volunteer, "volunteer", "xq.hmk.c1.g3").await;
+    bot.grant(admin, "admin", "xq.hmk.c1").await;
+    let chat = bot.sandbox.create_group("第三网格群", volunteer);
+    bot.sandbox.join(chat, admin);
+    bot.sandbox.promote(chat, admin);
+    bot.sandbox.add_bot(chat, volunteer);
+
+    let r = bot.say(chat, volunteer, "/bind xq.hmk.c1.g3").await;
+    assert!(
+        r.text.contains("只有 xq.hmk.c1.g3 或其上级节点的管理员"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        bound_node(&bot, chat).await,
+        None,
+        "a refused /bind binds nothing"
+    );
+
+    let r = bot.say(chat, admin, "/bind xq.hmk.c1.g3").await;
+    assert!(r.text.contains('✅'), "{}", r.text);
+    assert_eq!(bound_node(&bot, chat).await, Some(code("xq.hmk.c1.g3")));
+
+    let r = bot.say(chat, volunteer, "/unbind").await;
+    assert!(r.text.contains("管理员"), "{}", r.text);
+    assert_eq!(
+        bound_node(&bot, chat).await,
+        Some(code("xq.hmk.c1.g3")),
+        "a refused /unbind releases nothing"
+    );
+    // /help in the group no longer offers them to the volunteer.
+    let help = bot.say(chat, volunteer, "/help").await;
+    assert!(!help.text.contains("/bind"), "{}", help.text);
+
+    let r = bot.say(chat, admin, "/unbind").await;
+    assert!(r.text.contains("已解除"), "{}", r.text);
+    assert_eq!(bound_node(&bot, chat).await, None);
 }
 
 #[tokio::test]

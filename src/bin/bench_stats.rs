@@ -209,7 +209,10 @@ mod sql {
             for e in chunk {
                 q = q
                     .bind(e.case_id)
-                    .bind(e.actor.as_ref().map(|a| a.0))
+                    .bind(match &e.actor {
+                        pingan::domain::stats::EventActor::Person { id, .. } => Some(*id),
+                        _ => None,
+                    })
                     .bind(e.action.clone())
                     .bind(e.note.clone())
                     .bind(e.at);

@@ -4,7 +4,9 @@
 //! `/mycases` for residents.
 //!
 //! An anonymous reporter's name appears only to the handling staff and
-//! only in a private chat: a card asked for in a group never shows it.
+//! only in a private chat: a card rendered for a group never shows it, and
+//! `/case` or `/mycases` sent in a group is answered in private
+//! ([`crate::telegram::privately`]).
 
 use super::notify::{excerpt, keyboard};
 use super::{

@@ -1,6 +1,11 @@
 //! The private guided report: grid (when not known) → category (buttons) →
 //! description → optional photo and location → anonymous or named → case.
 //!
+//! The description may come in several messages; together they are held to
+//! the same [`MAX_TEXT`] as `/report` (a message that would pass it is
+//! refused and not added), and each addition is acknowledged with the
+//! running length rather than the whole draft echoed back.
+//!
 //! State is one row per resident in `case_drafts` (see
 //! [`crate::store::drafts`]), never teloxide's dialogue storage, which is
 //! keyed by chat. Plain messages reach [`on_message`] only in a private chat
@@ -30,7 +35,7 @@ pub async fn begin(
     d.category = category;
     d.text = text.map(str::to_string);
     add(&mut d, attachment);
-    advance(ctx, conn, d).await
+    advance(ctx, conn, d, false).await
 }
 
 fn add(d: &mut Draft, a: Option<Attachment>) {
@@ -42,8 +47,10 @@ fn add(d: &mut Draft, a: Option<Attachment>) {
 }
 
 /// Moves the draft to the first stage still missing something, saves it and
-/// words the prompt (with its buttons on the reply).
-async fn advance(ctx: &mut Ctx, conn: &mut Conn, mut d: Draft) -> Outcome {
+/// words the prompt (with its buttons on the reply). `added`: the message
+/// added to a draft already at the last stage, so a short acknowledgement
+/// does instead of the whole draft.
+async fn advance(ctx: &mut Ctx, conn: &mut Conn, mut d: Draft, added: bool) -> Outcome {
     let l = ctx.locale;
     d.stage = if d.grid.is_none() {
         Stage::Grid
@@ -109,8 +116,16 @@ async fn advance(ctx: &mut Ctx, conn: &mut Conn, mut d: Draft) -> Outcome {
                 extras.push(tr!(l, "位置 ✓", "location ✓"));
             }
             let cat = category_name(l, d.category.unwrap_or(Category::Other));
-            let text = esc(d.text.as_deref().unwrap_or(""));
             let have = extras.join(" ");
+            let n = d.text.as_deref().map_or(0, |t| t.chars().count());
+            if added {
+                return Ok(tr!(
+                    l,
+                    "已补充（共 {n}/{MAX_TEXT} 字）{have}\n可以继续补充，然后选择实名或匿名提交。",
+                    "Added ({n}/{MAX_TEXT} characters) {have}\nAdd more if you like, then submit with your name or anonymously."
+                ));
+            }
+            let text = esc(d.text.as_deref().unwrap_or(""));
             tr!(
                 l,
                 "<b>{cat}</b>：{text}\n{have}\n可以再发送照片或位置（可选），然后选择实名或匿名提交。匿名时群里和工作人员以外的人都看不到您的名字。",
@@ -169,15 +184,25 @@ pub async fn on_message(
         },
         Stage::Text | Stage::Extras => {
             if let Some(t) = text {
-                d.text = Some(match d.text.take() {
+                let joined = match d.text.as_deref() {
                     Some(before) if d.stage == Stage::Extras => format!("{before}\n{t}"),
                     _ => t.to_string(),
-                });
+                };
+                if joined.chars().count() > MAX_TEXT {
+                    let had = d.text.as_deref().map_or(0, |t| t.chars().count());
+                    return Err(ctx.refuse(tr!(
+                        l,
+                        "反映内容合计最多 {MAX_TEXT} 字（已有 {had} 字），这段没有加入。请直接选择实名或匿名提交，或发送更短的补充。",
+                        "A report holds at most {MAX_TEXT} characters in all ({had} so far); this part was not added. Submit it as it is, or send a shorter addition."
+                    )));
+                }
+                d.text = Some(joined);
             }
             add(&mut d, attachment);
         }
     }
-    advance(ctx, conn, d).await.map(Some)
+    let added = d.stage == Stage::Extras;
+    advance(ctx, conn, d, added).await.map(Some)
 }
 
 /// Buttons: `cat:<key>`, `sub:anon|named`, `x` (cancel).
@@ -203,7 +228,7 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Result<String,
             return Err(stale());
         }
         d.category = Some(c);
-        let prompt = advance(ctx, conn, d).await?;
+        let prompt = advance(ctx, conn, d, false).await?;
         let mut m = crate::store::outbox::Outgoing::text(ctx.chat_id, prompt);
         m.markup = ctx.reply_markup.take();
         ctx.out.push(m);

@@ -111,6 +111,14 @@ pub async fn report(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
 pub async fn open(ctx: &mut Ctx, conn: &mut Conn, r: &Report<'_>) -> Result<Case, UserError> {
     let l = ctx.locale;
     let settings = &ctx.app.settings.cases;
+    // Every way in is held to this (a case's text must fit a card and a cell).
+    if r.text.chars().count() > MAX_TEXT {
+        return Err(ctx.refuse(tr!(
+            l,
+            "内容太长（最多 {MAX_TEXT} 字）。",
+            "Too long (at most {MAX_TEXT} characters)."
+        )));
+    }
     let text = if r.text.is_empty() {
         tr!(l, "（见附件）", "(see attachment)")
     } else {

@@ -2,9 +2,10 @@
 //!
 //! - Superadmins (from the configuration) may do everything.
 //! - Staff — anyone holding a role on a node — act on that node and its
-//!   whole subtree: they see it, bind its groups, operate on it.
-//! - Only admins grant and revoke roles and add nodes, and only inside their
-//!   own subtree. Creating a district (a root) is for superadmins alone.
+//!   whole subtree: they see it and operate on it.
+//! - Only admins grant and revoke roles, add nodes and bind or unbind a
+//!   node's group, and only inside their own subtree. Creating a district
+//!   (a root) is for superadmins alone.
 //! - Residents act only on their own things.
 //!
 //! The adapter asks this for every command and every button press; nothing
@@ -89,12 +90,12 @@ impl Actor {
             return Ok(());
         }
         match action {
-            Action::View(code) | Action::Bind(code) | Action::Operate(code) => self
+            Action::View(code) | Action::Operate(code) => self
                 .covers(code, false)
                 .then_some(())
                 .ok_or(Denied::NotStaff),
             Action::AddChild(None) => Err(Denied::NotSuperadmin),
-            Action::AddChild(Some(code)) | Action::ManageRoles(code) => {
+            Action::AddChild(Some(code)) | Action::ManageRoles(code) | Action::Bind(code) => {
                 if self.covers(code, true) {
                     Ok(())
                 } else if self.covers(code, false) {
@@ -249,16 +250,46 @@ mod tests {
                 Ok(()),
             ),
             (
-                "worker binds own grid",
+                "worker cannot bind own grid",
                 &grid_worker,
                 Action::Bind(&g3),
-                Ok(()),
+                Err(NotAdmin),
             ),
             (
                 "worker cannot bind sibling grid",
                 &grid_worker,
                 Action::Bind(&g4),
                 Err(NotStaff),
+            ),
+            (
+                "mediator above cannot bind a grid",
+                &community_mediator,
+                Action::Bind(&g4),
+                Err(NotAdmin),
+            ),
+            (
+                "admin binds in subtree",
+                &street_admin,
+                Action::Bind(&g3),
+                Ok(()),
+            ),
+            (
+                "admin binds own node",
+                &street_admin,
+                Action::Bind(&hmk),
+                Ok(()),
+            ),
+            (
+                "admin cannot bind above",
+                &street_admin,
+                Action::Bind(&district),
+                Err(NotStaff),
+            ),
+            (
+                "superadmin binds anything",
+                &superadmin,
+                Action::Bind(&district),
+                Ok(()),
             ),
             (
                 "worker cannot view parent",

@@ -2,16 +2,62 @@
 //! workbook (cases with their fields, events, per-node summary) or a CSV of
 //! the cases, UTF-8 with a BOM so Excel reads the Chinese correctly.
 //!
-//! An anonymous reporter appears only as "匿名"/"anonymous". Text cells are
-//! written as text, never formulas; in the CSV a cell a spreadsheet would take
-//! for a formula (`=`, `+`, `-`, `@`) is prefixed with `'`.
+//! An anonymous reporter appears only as "匿名"/"anonymous", on every sheet:
+//! as the case's reporter and as the one who reported, rated or commented
+//! (the loader never gives their name or id). Exports go to groups and node
+//! admins, not only to the staff handling a case.
+//!
+//! Text cells are written as text, never formulas; in the CSV a cell a
+//! spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a
+//! carriage return first) is prefixed with `'`. A cell longer than a
+//! spreadsheet holds (32,767 UTF-16 units) is cut at a character boundary
+//! with an ellipsis; a row that still cannot be written is left out and
+//! named in [`Written::skipped`] rather than failing the whole workbook.
+
+use std::borrow::Cow;
 
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::render::Names;
-use crate::domain::stats::{CaseRecord, EventRecord, Figures, Reporter};
+use crate::domain::stats::{CaseRecord, EventActor, EventRecord, Figures, Reporter};
 use crate::i18n::Locale;
+
+/// An export's bytes and the rows it had to leave out (`#12`).
+pub struct Written {
+    pub bytes: Vec<u8>,
+    pub skipped: Vec<String>,
+}
+
+impl From<Vec<u8>> for Written {
+    fn from(bytes: Vec<u8>) -> Self {
+        Written {
+            bytes,
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// Longest cell written, in UTF-16 units (Excel's limit is 32,767).
+pub const MAX_CELL: usize = 32_000;
+
+/// The cell's text, cut at a character boundary to at most [`MAX_CELL`]
+/// UTF-16 units (the ellipsis included) when longer.
+pub fn cell(text: &str) -> Cow<'_, str> {
+    let units: usize = text.chars().map(char::len_utf16).sum();
+    if units <= MAX_CELL {
+        return Cow::Borrowed(text);
+    }
+    let mut used = 0;
+    let end = text
+        .char_indices()
+        .find(|(_, c)| {
+            used += c.len_utf16();
+            used > MAX_CELL - 1
+        })
+        .map_or(text.len(), |(i, _)| i);
+    Cow::Owned(format!("{}…", &text[..end]))
+}
 
 /// Local time `2024-05-10 23:30`, empty for none.
 pub fn local_time(tz: Tz, at: Option<i64>) -> String {
@@ -109,9 +155,9 @@ pub fn case_row(l: Locale, tz: Tz, c: &CaseRecord) -> Vec<String> {
         c.handler.as_ref().map(|h| h.1.clone()).unwrap_or_default(),
         match &c.reporter {
             Reporter::Anonymous => (if en { "anonymous" } else { "匿名" }).into(),
-            Reporter::Known { name, .. } => name.clone(),
+            Reporter::Known { name, .. } => cell(name).into_owned(),
         },
-        c.summary.clone(),
+        cell(&c.summary).into_owned(),
     ]
 }
 
@@ -121,13 +167,49 @@ fn write_row(
     cells: &[String],
     bold: Option<&Format>,
 ) -> Result<(), XlsxError> {
-    for (col, cell) in cells.iter().enumerate() {
+    for (col, text) in cells.iter().enumerate() {
+        let text = cell(text);
         match bold {
-            Some(f) => ws.write_string_with_format(row, col as u16, cell, f)?,
-            None => ws.write_string(row, col as u16, cell)?,
+            Some(f) => ws.write_string_with_format(row, col as u16, text, f)?,
+            None => ws.write_string(row, col as u16, text)?,
         };
     }
     Ok(())
+}
+
+/// Writes the data rows, each with `write`; a row that fails is cleared,
+/// left out (the next row takes its place) and named in `skipped`.
+fn write_rows<T>(
+    ws: &mut Worksheet,
+    items: &[T],
+    width: u16,
+    label: impl Fn(&T) -> String,
+    write: impl Fn(&mut Worksheet, u32, &T) -> Result<(), XlsxError>,
+    skipped: &mut Vec<String>,
+) {
+    let mut row = 1;
+    for item in items {
+        match write(ws, row, item) {
+            Ok(()) => row += 1,
+            Err(e) => {
+                let which = label(item);
+                tracing::warn!(row = %which, error = %e, "an export row could not be written; left out");
+                for col in 0..width {
+                    ws.clear_cell(row, col);
+                }
+                skipped.push(which);
+            }
+        }
+    }
+}
+
+/// Who did it, as the `events` sheet says it.
+fn actor_name(l: Locale, a: &EventActor) -> Cow<'_, str> {
+    match a {
+        EventActor::System => Cow::Borrowed(""),
+        EventActor::Anonymous => Cow::Borrowed(if l.is_en() { "anonymous" } else { "匿名" }),
+        EventActor::Person { name, .. } => cell(name),
+    }
 }
 
 /// The workbook: sheets `cases`, `events` and `summary`.
@@ -138,18 +220,28 @@ pub fn xlsx(
     events: &[EventRecord],
     f: &Figures,
     names: &Names,
-) -> anyhow::Result<Vec<u8>> {
+) -> anyhow::Result<Written> {
     let bold = Format::new().set_bold();
     let mut wb = Workbook::new();
     let en = l.is_en();
+    let mut skipped = Vec::new();
     {
         let ws = wb.add_worksheet().set_name("cases")?;
         let head: Vec<String> = headers(l).iter().map(|s| s.to_string()).collect();
         write_row(ws, 0, &head, Some(&bold))?;
-        for (i, c) in cases.iter().enumerate() {
-            write_row(ws, i as u32 + 1, &case_row(l, tz, c), None)?;
-            ws.write_number(i as u32 + 1, 0, c.id as f64)?;
-        }
+        let width = head.len() as u16;
+        write_rows(
+            ws,
+            cases,
+            width,
+            |c| format!("#{}", c.id),
+            |ws, row, c| {
+                write_row(ws, row, &case_row(l, tz, c), None)?;
+                ws.write_number(row, 0, c.id as f64)?;
+                Ok(())
+            },
+            &mut skipped,
+        );
         ws.set_freeze_panes(1, 0)?;
     }
     {
@@ -160,14 +252,21 @@ pub fn xlsx(
             ["编号", "时间", "动作", "操作人", "说明"]
         };
         write_row(ws, 0, &head.map(String::from), Some(&bold))?;
-        for (i, e) in events.iter().enumerate() {
-            let row = i as u32 + 1;
-            ws.write_number(row, 0, e.case_id as f64)?;
-            ws.write_string(row, 1, local_time(tz, Some(e.at)))?;
-            ws.write_string(row, 2, &e.action)?;
-            ws.write_string(row, 3, e.actor.as_ref().map(|a| a.1.as_str()).unwrap_or(""))?;
-            ws.write_string(row, 4, &e.note)?;
-        }
+        write_rows(
+            ws,
+            events,
+            5,
+            |e| format!("#{} {}", e.case_id, e.action),
+            |ws, row, e| {
+                ws.write_number(row, 0, e.case_id as f64)?;
+                ws.write_string(row, 1, local_time(tz, Some(e.at)))?;
+                ws.write_string(row, 2, cell(&e.action))?;
+                ws.write_string(row, 3, actor_name(l, &e.actor))?;
+                ws.write_string(row, 4, cell(&e.note))?;
+                Ok(())
+            },
+            &mut skipped,
+        );
     }
     {
         let ws = wb.add_worksheet().set_name("summary")?;
@@ -217,7 +316,7 @@ pub fn xlsx(
         for (i, (code, name, c, m)) in rows.iter().enumerate() {
             let row = i as u32 + 1;
             ws.write_string(row, 0, code)?;
-            ws.write_string(row, 1, name)?;
+            ws.write_string(row, 1, cell(name))?;
             for (col, v) in [c.opened, c.resolved, c.failed, c.open, c.overdue]
                 .into_iter()
                 .enumerate()
@@ -229,7 +328,10 @@ pub fn xlsx(
             }
         }
     }
-    Ok(wb.save_to_buffer()?)
+    Ok(Written {
+        bytes: wb.save_to_buffer()?,
+        skipped,
+    })
 }
 
 /// The cases as CSV, UTF-8 with a byte-order mark.
@@ -246,11 +348,41 @@ pub fn csv(l: Locale, tz: Tz, cases: &[CaseRecord]) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Keeps a spreadsheet from reading text as a formula.
+/// Keeps a spreadsheet from reading text as a formula (OWASP's list: a
+/// leading `=`, `+`, `-`, `@`, tab or carriage return).
 fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {
         cell.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defuse_prefixes_every_formula_start() {
+        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert_eq!(defuse(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for fine in ["楼道灯坏了", "1+1", " =1", "#12", ""] {
+            assert_eq!(defuse(fine), fine, "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn long_cells_are_cut_at_a_char_boundary() {
+        let short = "楼".repeat(MAX_CELL);
+        assert_eq!(cell(&short), short.as_str());
+        for unit in ["楼", "a", "😀", "é"] {
+            let long = unit.repeat(40_000);
+            let cut = cell(&long);
+            let units: usize = cut.chars().map(char::len_utf16).sum();
+            assert!(units <= MAX_CELL && units > MAX_CELL - 3, "{unit}: {units}");
+            assert!(cut.ends_with('…'), "{unit}");
+            assert!(long.starts_with(cut.trim_end_matches('…')), "{unit}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::render::Names;
 use super::source::Records;
 use crate::domain::NodeCode;
 use crate::domain::stats::{
-    AlertRecord, CaseRecord, Category, EventRecord, Rating, Reporter, Status, Tier,
+    AlertRecord, CaseRecord, Category, EventActor, EventRecord, Rating, Reporter, Status, Tier,
 };
 
 /// The synthetic district's nodes and their names.
@@ -108,7 +108,9 @@ pub fn year(start: i64, days: i64, cases: usize, events_per_case: usize, seed: u
                 case_id: id,
                 at,
                 action: ["opened", "accepted", "note", "in_progress", "resolved"][k.min(4)].into(),
-                actor: (k > 0).then(|| (handler_id, format!("网格员{handler_id}"))),
+                actor: EventActor::person(
+                    (k > 0).then(|| (handler_id, format!("网格员{handler_id}"))),
+                ),
                 note: format!("进展 {k}"),
             });
         }
@@ -220,7 +222,7 @@ pub fn report_month() -> Records {
             case_id: c.id,
             at: c.opened_at,
             action: "opened".into(),
-            actor: None,
+            actor: EventActor::System,
             note: String::new(),
         });
         if let Some(t) = c.resolved_at.or(c.failed_at) {
@@ -228,7 +230,7 @@ pub fn report_month() -> Records {
                 case_id: c.id,
                 at: t,
                 action: c.status.key().into(),
-                actor: c.handler.clone(),
+                actor: EventActor::person(c.handler.clone()),
                 note: "已调解".into(),
             });
         }

@@ -13,7 +13,7 @@ pub mod source;
 #[cfg(test)]
 mod tests;
 
-pub use source::{NoRecords, Records, StatsSource};
+pub use source::{Loaded, NoRecords, Records, StatsSource};
 
 use chrono_tz::Tz;
 
@@ -26,6 +26,8 @@ pub struct Report {
     pub figures: Figures,
     pub previous: Figures,
     pub cases: Vec<CaseRecord>,
+    /// Case rows that could not be read (left out of everything above).
+    pub skipped: Vec<String>,
 }
 
 /// Loads the records of both periods once and computes both.
@@ -37,7 +39,10 @@ pub async fn gather(
     now: i64,
 ) -> anyhow::Result<Report> {
     let previous = period.previous(tz);
-    let cases = source.cases(root, previous.start, period.end).await?;
+    let Loaded {
+        records: cases,
+        skipped,
+    } = source.cases(root, previous.start, period.end).await?;
     let alerts = source.alerts(root, previous.start, period.end).await?;
     let figures = Figures::compute(root, period, now, &cases, &alerts);
     let prev = Figures::compute(root, previous, now, &cases, &alerts);
@@ -45,14 +50,17 @@ pub async fn gather(
         figures,
         previous: prev,
         cases,
+        skipped,
     })
 }
 
-/// An export file: its name, its bytes, and how many cases it lists.
+/// An export file: its name, its bytes, how many cases it lists, and the
+/// rows left out because they could not be read or written (`#12`).
 pub struct ExportFile {
     pub name: String,
     pub bytes: Vec<u8>,
     pub cases: usize,
+    pub skipped: Vec<String>,
 }
 
 /// The `/export` file (and `pingan export`'s): the cases open at any time in
@@ -73,21 +81,25 @@ pub async fn export_file(
         .filter(|c| c.opened_at < period.end && c.ended_at().is_none_or(|e| e >= period.start))
         .collect();
     let stamp = period.label().replace('–', "_");
-    let (name, bytes) = if csv {
+    let mut skipped = report.skipped;
+    let (name, written) = if csv {
         (
             format!("pingan-{root}-{stamp}.csv"),
-            export::csv(l, tz, &cases)?,
+            export::csv(l, tz, &cases)?.into(),
         )
     } else {
         let events = source.events(root, period.start, period.end).await?;
+        skipped.extend(events.skipped);
         (
             format!("pingan-{root}-{stamp}.xlsx"),
-            export::xlsx(l, tz, &cases, &events, &report.figures, names)?,
+            export::xlsx(l, tz, &cases, &events.records, &report.figures, names)?,
         )
     };
+    skipped.extend(written.skipped);
     Ok(ExportFile {
         name,
-        bytes,
+        bytes: written.bytes,
         cases: cases.len(),
+        skipped,
     })
 }

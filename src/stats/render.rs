@@ -191,3 +191,28 @@ pub fn stats_text(l: Locale, f: &Figures, prev: &Figures, names: &Names) -> Stri
 pub fn late_note(l: Locale, due: &str) -> String {
     tr!(l, "（补发，原定 {due}）", " (late, due {due})")
 }
+
+/// Most skipped rows named in a note (the rest are counted).
+const SKIPPED_NAMED: usize = 20;
+
+/// `\n⚠️ 2 条记录无法读取或写入，已略过：#12、#15`; empty when none were.
+pub fn skipped_note(l: Locale, skipped: &[String]) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let mut named = skipped
+        .iter()
+        .take(SKIPPED_NAMED)
+        .map(|s| esc(s))
+        .collect::<Vec<_>>()
+        .join(if l.is_en() { ", " } else { "、" });
+    if skipped.len() > SKIPPED_NAMED {
+        named.push_str(if l.is_en() { ", …" } else { "……" });
+    }
+    tr!(
+        l,
+        "\n⚠️ {} 条记录无法读取或写入，已略过：{named}",
+        "\n⚠️ {} records could not be read or written and were left out: {named}",
+        skipped.len()
+    )
+}

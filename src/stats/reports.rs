@@ -23,7 +23,7 @@ use crate::store::outbox::Outgoing;
 use crate::store::{groups, nodes};
 use crate::tr;
 
-use super::render::{Names, counts_line, late_note, node_label, stats_text};
+use super::render::{Names, counts_line, late_note, node_label, skipped_note, stats_text};
 use super::{chart, export, gather};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +145,9 @@ impl Job for ReportJob {
 }
 
 impl ReportJob {
-    /// Every message of this slot, for every receiving group.
+    /// Every message of this slot, for every receiving group. A group whose
+    /// report cannot be made is told so (and the error logged); the others
+    /// still get theirs, and the slot is not retried for the whole district.
     async fn compose(
         &self,
         app: &App,
@@ -170,17 +172,56 @@ impl ReportJob {
                     Level::Community => app.settings.report_communities,
                     Level::Grid => false,
                 };
-                if wanted {
-                    msgs.extend(self.for_node(app, &code, &names, slot, late, now).await?);
+                if !wanted {
+                    continue;
+                }
+                let chat = group.chat_id;
+                match self
+                    .for_node(app, chat, &code, &names, slot, late, now)
+                    .await
+                {
+                    Ok(out) => msgs.extend(out),
+                    Err(e) => {
+                        tracing::error!(
+                            job = self.name(),
+                            node = %code,
+                            error = %format!("{e:#}"),
+                            "a group's report could not be made"
+                        );
+                        let l = app.settings.locale;
+                        let head = self.head(app, &code, &names, slot, late);
+                        msgs.push(Outgoing::text(
+                            chat,
+                            tr!(
+                                l,
+                                "{head}\n⚠️ 本期报表未能生成，已记录错误，请联系运维人员。",
+                                "{head}\n⚠️ This report could not be made; the error is logged for the operators."
+                            ),
+                        ));
+                    }
                 }
             }
         }
         Ok(msgs)
     }
 
+    /// `<b>📊 月结</b> 西区 xq`, marked late when it is.
+    fn head(&self, app: &App, code: &NodeCode, names: &Names, slot: i64, late: bool) -> String {
+        let (l, tz) = (app.settings.locale, app.settings.tz);
+        let mut head = format!("<b>{}</b> {}", self.kind.title(l), node_label(names, code));
+        if late {
+            head.push_str(&late_note(l, &export::local_time(tz, Some(slot))));
+        }
+        head
+    }
+
+    /// The report for one group. Rows that cannot be read or written are
+    /// left out and named at the end of its text.
+    #[allow(clippy::too_many_arguments)]
     async fn for_node(
         &self,
         app: &App,
+        chat: i64,
         code: &NodeCode,
         names: &Names,
         slot: i64,
@@ -188,55 +229,54 @@ impl ReportJob {
         now: i64,
     ) -> anyhow::Result<Vec<Outgoing>> {
         let (l, tz) = (app.settings.locale, app.settings.tz);
-        let Some(chat) = ({
-            let mut conn = app.store.conn().await?;
-            groups::by_node(&mut conn, code).await?.map(|g| g.chat_id)
-        }) else {
-            return Ok(Vec::new());
-        };
         let period = self.kind.period(tz, slot);
         let report = gather(app.stats.as_ref(), code, period, tz, now).await?;
-        let due = export::local_time(tz, Some(slot));
-        let mut head = format!("<b>{}</b> {}", self.kind.title(l), node_label(names, code));
-        if late {
-            head.push_str(&late_note(l, &due));
-        }
-        let mut out = Vec::new();
-        match self.kind {
-            ReportKind::Daily => {
-                out.push(Outgoing::text(
-                    chat,
-                    format!("{head}\n{}", daily(l, &report.figures, names)),
-                ));
-            }
+        let head = self.head(app, code, names, slot, late);
+        let mut skipped = report.skipped.clone();
+        let body = match self.kind {
+            ReportKind::Daily => daily(l, &report.figures, names),
             ReportKind::Weekly => {
                 let live = app.stats.cases(code, slot, slot + 1).await?;
-                let text = weekly(l, tz, &report.figures, &live, names, slot);
-                out.push(Outgoing::text(chat, format!("{head}\n{text}")));
+                skipped.extend(live.skipped);
+                weekly(l, tz, &report.figures, &live.records, names, slot)
             }
             ReportKind::Xun | ReportKind::Monthly => {
-                let body = stats_text(l, &report.figures, &report.previous, names);
-                out.push(Outgoing::text(chat, format!("{head}\n{body}")));
+                stats_text(l, &report.figures, &report.previous, names)
             }
-        }
+        };
+        let mut files = Vec::new();
         if self.kind == ReportKind::Monthly {
             let png = chart::monthly_png(l, &report.figures, names)?;
             let stamp = period.first.format("%Y-%m");
-            out.push(Outgoing::photo(
+            files.push(Outgoing::photo(
                 chat,
                 format!("pingan-{code}-{stamp}.png"),
                 png,
                 head.clone(),
             ));
             let events = app.stats.events(code, period.start, period.end).await?;
-            let book = export::xlsx(l, tz, &report.cases, &events, &report.figures, names)?;
-            out.push(Outgoing::document(
+            skipped.extend(events.skipped);
+            let book = export::xlsx(
+                l,
+                tz,
+                &report.cases,
+                &events.records,
+                &report.figures,
+                names,
+            )?;
+            skipped.extend(book.skipped);
+            files.push(Outgoing::document(
                 chat,
                 format!("pingan-{code}-{stamp}.xlsx"),
-                book,
-                head,
+                book.bytes,
+                head.clone(),
             ));
         }
+        skipped.sort();
+        skipped.dedup();
+        let note = skipped_note(l, &skipped);
+        let mut out = vec![Outgoing::text(chat, format!("{head}\n{body}{note}"))];
+        out.extend(files);
         Ok(out)
     }
 }

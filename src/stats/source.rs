@@ -11,6 +11,24 @@ use crate::domain::stats::{AlertRecord, CaseRecord, EventRecord};
 
 pub type SourceFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
 
+/// Records read, and the rows that could not be read: one bad row is left
+/// out (and named, e.g. `#12`, so a report can say so) rather than failing
+/// the whole report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded<T> {
+    pub records: Vec<T>,
+    pub skipped: Vec<String>,
+}
+
+impl<T> From<Vec<T>> for Loaded<T> {
+    fn from(records: Vec<T>) -> Self {
+        Loaded {
+            records,
+            skipped: Vec::new(),
+        }
+    }
+}
+
 /// Records of `root`'s subtree relevant to `[from, to)`.
 pub trait StatsSource: Send + Sync {
     /// Cases reported in the subtree, opened before `to` and not ended
@@ -20,14 +38,14 @@ pub trait StatsSource: Send + Sync {
         root: &'a NodeCode,
         from: i64,
         to: i64,
-    ) -> SourceFuture<'a, Vec<CaseRecord>>;
+    ) -> SourceFuture<'a, Loaded<CaseRecord>>;
     /// Events in `[from, to)` of cases reported in the subtree.
     fn events<'a>(
         &'a self,
         root: &'a NodeCode,
         from: i64,
         to: i64,
-    ) -> SourceFuture<'a, Vec<EventRecord>>;
+    ) -> SourceFuture<'a, Loaded<EventRecord>>;
     /// Alerts issued in `[from, to)` for nodes in the subtree.
     fn alerts<'a>(
         &'a self,
@@ -41,11 +59,21 @@ pub trait StatsSource: Send + Sync {
 pub struct NoRecords;
 
 impl StatsSource for NoRecords {
-    fn cases<'a>(&'a self, _: &'a NodeCode, _: i64, _: i64) -> SourceFuture<'a, Vec<CaseRecord>> {
-        Box::pin(async { Ok(Vec::new()) })
+    fn cases<'a>(
+        &'a self,
+        _: &'a NodeCode,
+        _: i64,
+        _: i64,
+    ) -> SourceFuture<'a, Loaded<CaseRecord>> {
+        Box::pin(async { Ok(Vec::new().into()) })
     }
-    fn events<'a>(&'a self, _: &'a NodeCode, _: i64, _: i64) -> SourceFuture<'a, Vec<EventRecord>> {
-        Box::pin(async { Ok(Vec::new()) })
+    fn events<'a>(
+        &'a self,
+        _: &'a NodeCode,
+        _: i64,
+        _: i64,
+    ) -> SourceFuture<'a, Loaded<EventRecord>> {
+        Box::pin(async { Ok(Vec::new().into()) })
     }
     fn alerts<'a>(&'a self, _: &'a NodeCode, _: i64, _: i64) -> SourceFuture<'a, Vec<AlertRecord>> {
         Box::pin(async { Ok(Vec::new()) })
@@ -82,8 +110,8 @@ impl StatsSource for Records {
         root: &'a NodeCode,
         from: i64,
         to: i64,
-    ) -> SourceFuture<'a, Vec<CaseRecord>> {
-        Box::pin(async move { Ok(self.cases_in(root, from, to)) })
+    ) -> SourceFuture<'a, Loaded<CaseRecord>> {
+        Box::pin(async move { Ok(self.cases_in(root, from, to).into()) })
     }
 
     fn events<'a>(
@@ -91,7 +119,7 @@ impl StatsSource for Records {
         root: &'a NodeCode,
         from: i64,
         to: i64,
-    ) -> SourceFuture<'a, Vec<EventRecord>> {
+    ) -> SourceFuture<'a, Loaded<EventRecord>> {
         Box::pin(async move {
             let ids: std::collections::HashSet<i64> = self
                 .cases
@@ -104,7 +132,8 @@ impl StatsSource for Records {
                 .iter()
                 .filter(|e| from <= e.at && e.at < to && ids.contains(&e.case_id))
                 .cloned()
-                .collect())
+                .collect::<Vec<_>>()
+                .into())
         })
     }
 

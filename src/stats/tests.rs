@@ -145,7 +145,9 @@ async fn workbook_reads_back_cell_by_cell() {
         .filter(|e| period.contains(e.at))
         .cloned()
         .collect();
-    let bytes = export::xlsx(Locale::Zh, SH, &cases, &events, &report.figures, &names()).unwrap();
+    let bytes = export::xlsx(Locale::Zh, SH, &cases, &events, &report.figures, &names())
+        .unwrap()
+        .bytes;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(book.sheet_names(), vec!["cases", "events", "summary"]);
     let sheet = book.worksheet_range("cases").unwrap();

@@ -124,3 +124,12 @@ pub async fn delete(conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
         .await?;
     Ok(())
 }
+
+/// Deletes drafts last touched before `before` (abandoned); returns how many.
+pub async fn forget_before(conn: &mut Conn, before: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM case_drafts WHERE updated_at < $1")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}

@@ -3,6 +3,11 @@
 //!
 //! A case counts in the grid where it was reported (`grid_code`), even after
 //! an escalation. An alert copy's fate is its outbox row's status.
+//!
+//! An anonymous reporter is never loaded by name or id: the case says
+//! [`Reporter::Anonymous`] and their own events (report, rating, comment)
+//! [`EventActor::Anonymous`]. A row that cannot be read is left out and
+//! named in [`Loaded::skipped`], so one bad row never fails a report.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -12,10 +17,10 @@ use super::nodes::stored_code;
 use super::{bind_subtree, within};
 use crate::domain::NodeCode;
 use crate::domain::stats::{
-    AlertRecord, CaseRecord, Category, EventRecord, Rating, Reporter, Status, Tier,
+    AlertRecord, CaseRecord, Category, EventActor, EventRecord, Rating, Reporter, Status, Tier,
 };
 use crate::stats::StatsSource;
-use crate::stats::source::SourceFuture;
+use crate::stats::source::{Loaded, SourceFuture};
 
 /// Statistics over the live database.
 pub struct StoreStats(pub Store);
@@ -30,7 +35,61 @@ fn name(first: Option<String>, id: i64) -> String {
         .unwrap_or_else(|| format!("ID {id}"))
 }
 
-fn case(row: AnyRow) -> sqlx::Result<CaseRecord> {
+/// Reads every row it can; the others are logged and named by `label`.
+fn lenient<T>(
+    rows: Vec<AnyRow>,
+    read: fn(&AnyRow) -> sqlx::Result<T>,
+    label: fn(&AnyRow) -> String,
+) -> Loaded<T> {
+    let mut out = Loaded::from(Vec::with_capacity(rows.len()));
+    for row in &rows {
+        match read(row) {
+            Ok(r) => out.records.push(r),
+            Err(e) => {
+                let which = label(row);
+                tracing::warn!(row = %which, error = %e, "a statistics row could not be read; left out");
+                out.skipped.push(which);
+            }
+        }
+    }
+    out
+}
+
+fn case_label(row: &AnyRow) -> String {
+    row.try_get::<i64, _>("id")
+        .map(|id| format!("#{id}"))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn event_label(row: &AnyRow) -> String {
+    row.try_get::<i64, _>("case_id")
+        .map(|id| format!("#{id}"))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn event(row: &AnyRow) -> sqlx::Result<EventRecord> {
+    let actor: Option<i64> = row.try_get("actor_id")?;
+    let anonymous = row.try_get::<i64, _>("anonymous")? != 0;
+    let reporter: i64 = row.try_get("reporter_id")?;
+    Ok(EventRecord {
+        case_id: row.try_get("case_id")?,
+        at: row.try_get("at")?,
+        action: row.try_get("kind")?,
+        actor: match actor {
+            Some(id) if anonymous && id == reporter => EventActor::Anonymous,
+            Some(id) => EventActor::Person {
+                id,
+                name: name(row.try_get("first_name")?, id),
+            },
+            None => EventActor::System,
+        },
+        note: row
+            .try_get::<Option<String>, _>("note")?
+            .unwrap_or_default(),
+    })
+}
+
+fn case(row: &AnyRow) -> sqlx::Result<CaseRecord> {
     let key = |col: &str| row.try_get::<String, _>(col);
     let (category, tier, status) = (key("category")?, key("tier")?, key("status")?);
     let status = Status::parse(&status).ok_or_else(|| bad("status", &status))?;
@@ -82,7 +141,7 @@ impl StatsSource for StoreStats {
         root: &'a NodeCode,
         from: i64,
         to: i64,
-    ) -> SourceFuture<'a, Vec<CaseRecord>> {
+    ) -> SourceFuture<'a, Loaded<CaseRecord>> {
         Box::pin(async move {
             let mut conn = self.0.conn().await?;
             let sql = format!(
@@ -102,10 +161,7 @@ impl StatsSource for StoreStats {
                 .bind(from)
                 .fetch_all(&mut *conn)
                 .await?;
-            Ok(rows
-                .into_iter()
-                .map(case)
-                .collect::<sqlx::Result<Vec<_>>>()?)
+            Ok(lenient(rows, case, case_label))
         })
     }
 
@@ -114,11 +170,12 @@ impl StatsSource for StoreStats {
         root: &'a NodeCode,
         from: i64,
         to: i64,
-    ) -> SourceFuture<'a, Vec<EventRecord>> {
+    ) -> SourceFuture<'a, Loaded<EventRecord>> {
         Box::pin(async move {
             let mut conn = self.0.conn().await?;
             let sql = format!(
-                "SELECT e.case_id, e.at, e.kind, e.actor_id, u.first_name, e.note FROM case_events e \
+                "SELECT e.case_id, e.at, e.kind, e.actor_id, u.first_name, e.note, c.anonymous, c.reporter_id \
+                 FROM case_events e \
                  JOIN cases c ON c.id = e.case_id LEFT JOIN users u ON u.id = e.actor_id \
                  WHERE {} AND e.at >= $3 AND e.at < $4 ORDER BY e.id",
                 within("c.grid_code")
@@ -128,25 +185,7 @@ impl StatsSource for StoreStats {
                 .bind(to)
                 .fetch_all(&mut *conn)
                 .await?;
-            let events = rows
-                .into_iter()
-                .map(|row| {
-                    let actor: Option<i64> = row.try_get("actor_id")?;
-                    Ok(EventRecord {
-                        case_id: row.try_get("case_id")?,
-                        at: row.try_get("at")?,
-                        action: row.try_get("kind")?,
-                        actor: match actor {
-                            Some(id) => Some((id, name(row.try_get("first_name")?, id))),
-                            None => None,
-                        },
-                        note: row
-                            .try_get::<Option<String>, _>("note")?
-                            .unwrap_or_default(),
-                    })
-                })
-                .collect::<sqlx::Result<Vec<_>>>()?;
-            Ok(events)
+            Ok(lenient(rows, event, event_label))
         })
     }
 

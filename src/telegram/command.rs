@@ -124,7 +124,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "<code>",
         "把本群绑定到节点",
         "bind this group to a node",
-        Staff,
+        Admin,
         Group
     ),
     spec!(
@@ -133,7 +133,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "",
         "解除本群绑定",
         "release this group's binding",
-        Staff,
+        Admin,
         Group
     ),
     spec!(

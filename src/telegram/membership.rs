@@ -49,8 +49,8 @@ pub async fn on_my_chat_member(
             ),
             None => tr!(
                 l,
-                "大家好，我是平安机器人。\n请本群的 Telegram 管理员（须在该节点有职务）发送 /bind &lt;节点编码&gt; 绑定本群，例如 /bind xq.hmk.c1.g3。绑定后，平安提示和事项进展会发到这里。",
-                "Hello, I am the pingan bot.\nA Telegram administrator of this group who holds a role on the node should send /bind &lt;node-code&gt;, e.g. /bind xq.hmk.c1.g3. Once bound, safety alerts and case updates are posted here."
+                "大家好，我是平安机器人。\n请本群的 Telegram 管理员（须是该节点或其上级节点的管理员）发送 /bind &lt;节点编码&gt; 绑定本群，例如 /bind xq.hmk.c1.g3。绑定后，平安提示和事项进展会发到这里。",
+                "Hello, I am the pingan bot.\nA Telegram administrator of this group who is an admin of the node (or of a node above it) should send /bind &lt;node-code&gt;, e.g. /bind xq.hmk.c1.g3. Once bound, safety alerts and case updates are posted here."
             ),
         };
         out.push(Outgoing::text(chat_id, text));

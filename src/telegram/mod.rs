@@ -3,7 +3,7 @@
 //! `updates` turns each update into database changes and queued replies,
 //! `commands` holds one file per command, `membership` follows the bot in and
 //! out of groups, `transport` sends outbox rows, `menu` registers the command
-//! menu.
+//! menu, `privately` answers `/case` and `/mycases` from a group in private.
 
 pub mod callbacks;
 pub mod command;
@@ -11,6 +11,7 @@ pub mod commands;
 pub mod context;
 pub mod membership;
 pub mod menu;
+pub mod privately;
 pub mod transport;
 pub mod updates;
 

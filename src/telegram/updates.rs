@@ -489,6 +489,9 @@ async fn command_within(
 
 async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
     let args = inv.args;
+    if !ctx.in_private() && super::privately::wanted(&inv.name) {
+        return super::privately::answer(ctx, conn, inv).await;
+    }
     match inv.name.as_str() {
         "start" => start::run(ctx, conn, args).await,
         "help" => help::run(ctx, conn, args).await,

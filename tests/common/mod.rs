@@ -178,11 +178,17 @@ impl TestBot {
         self.say(user, user, "/start").await
     }
 
-    /// A group with the bot in it, bound to `code` by `admin` (who must hold a role covering it).
-    pub async fn bound_group(&self, title: &str, code: &str, admin: i64) -> i64 {
-        let chat = self.sandbox.create_group(title, admin);
-        self.sandbox.add_bot(chat, admin);
-        let reply = self.say(chat, admin, &format!("/bind {code}")).await;
+    /// A group created by `owner` (any staff member) with the bot in it,
+    /// bound to `code` by the superadmin, who joins it as a Telegram admin:
+    /// binding is for node admins only.
+    pub async fn bound_group(&self, title: &str, code: &str, owner: i64) -> i64 {
+        let chat = self.sandbox.create_group(title, owner);
+        self.sandbox.add_bot(chat, owner);
+        if owner != self.root {
+            self.sandbox.join(chat, self.root);
+            self.sandbox.promote(chat, self.root);
+        }
+        let reply = self.say(chat, self.root, &format!("/bind {code}")).await;
         assert!(
             reply.text.contains('✅'),
             "binding {code} failed: {}",

@@ -72,9 +72,29 @@ pub struct EventRecord {
     pub at: i64,
     /// `accepted`, `resolved`, `note`, …
     pub action: String,
-    /// The staff member who did it; `None` for the reporter or the system.
-    pub actor: Option<(i64, String)>,
+    pub actor: EventActor,
     pub note: String,
+}
+
+/// Who did something to a case, as far as exports may say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventActor {
+    /// The bot itself (a follow-up asked, a reminder).
+    System,
+    /// The reporter of an anonymous case: never named or numbered in a record.
+    Anonymous,
+    /// Staff, or a reporter who gave their name.
+    Person { id: i64, name: String },
+}
+
+impl EventActor {
+    /// `None` → the system.
+    pub fn person(who: Option<(i64, String)>) -> EventActor {
+        match who {
+            Some((id, name)) => EventActor::Person { id, name },
+            None => EventActor::System,
+        }
+    }
 }
 
 /// One alert and how its copies fared.

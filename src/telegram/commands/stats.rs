@@ -170,10 +170,11 @@ pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     )
     .await?;
     let (name, bytes, count) = (file.name, file.bytes, file.cases);
+    let note = crate::stats::render::skipped_note(l, &file.skipped);
     let caption = tr!(
         l,
-        "{} {} 共 {} 件",
-        "{} {}: {} cases",
+        "{} {} 共 {} 件{note}",
+        "{} {}: {} cases{note}",
         code,
         period.label(),
         count
