@@ -33,6 +33,10 @@ pub enum SendError {
     Migrated(i64),
     /// The bot can no longer write there (removed, blocked, never started).
     Gone(String),
+    /// The bot lacks the administrator right the request needs (`not enough
+    /// rights …`, `CHAT_ADMIN_REQUIRED`): retrying will not help, and the
+    /// group's record must say so, so that it is not asked again.
+    NoRights(String),
     /// The request is wrong and retrying will not help.
     Rejected(String),
     /// Network or server trouble: try again later.
@@ -308,6 +312,14 @@ async fn record(
                 groups::set_active(&mut tx, row.chat_id, false, now).await?;
             } else {
                 people::set_private_chat(&mut tx, row.chat_id, false).await?;
+            }
+        }
+        Err(SendError::NoRights(why)) => {
+            stats.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(chat = row.chat_id, row = row.id, %why, "the bot lacks the right; recorded");
+            rows::mark_failed(&mut tx, row.id, &why).await?;
+            if matches!(row.kind, OutKind::Pin { .. } | OutKind::Unpin { .. }) {
+                groups::lost_pin_right(&mut tx, row.chat_id, now).await?;
             }
         }
         Err(SendError::Rejected(why)) => {

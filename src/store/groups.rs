@@ -30,9 +30,15 @@ pub struct GroupChat {
 }
 
 impl GroupChat {
-    /// Known to let the bot pin (unknown counts as no: see `alerts::broadcast`).
-    pub fn pinnable(&self) -> bool {
-        self.can_pin == Some(true)
+    /// Whether an alert is pinned here: yes where Telegram said the bot may
+    /// pin, no where it said it may not. Rights are learnt from every
+    /// `my_chat_member` update, at `/bind` and by the start-up pass, so
+    /// "unknown" is left only where Telegram could not be asked; there the
+    /// pin is tried, and a refusal records `can_pin = false` (one rejected
+    /// request per such group, ever) rather than leave a severe alert
+    /// unpinned where it could have been.
+    pub fn pins_alerts(&self) -> bool {
+        self.can_pin != Some(false)
     }
 }
 
