@@ -147,6 +147,9 @@ impl ProgressHook {
             if d.status == "pending" {
                 return Ok(()); // retried later or moved; nothing to show yet
             }
+            // Read the alert and its progress only once no other send's
+            // record is changing them (see `store::lock`).
+            store::lock(conn, d.alert_id).await?;
             let alert = store::get(conn, d.alert_id).await?;
             if d.status == "sent"
                 && d.pin_outbox_id.is_none()
