@@ -33,7 +33,10 @@ async fn hmk(bot: &TestBot) -> Hmk {
 
 async fn record(bot: &TestBot, chat: i64) -> GroupChat {
     let mut conn = bot.app().store.conn().await.unwrap();
-    groups::by_chat(&mut conn, chat).await.unwrap().expect("group recorded")
+    groups::by_chat(&mut conn, chat)
+        .await
+        .unwrap()
+        .expect("group recorded")
 }
 
 fn standing(g: &GroupChat) -> (Option<BotStatus>, Option<bool>) {
@@ -169,7 +172,10 @@ async fn severe_alert_pins_only_where_allowed(bot: TestBot) {
             .to_string()
     };
     assert!(line("xq.hmk").contains("🚫📌 机器人不是管理员"), "{tree}");
-    assert!(line("xq.hmk.c1").contains("🚫📌 机器人无置顶权限"), "{tree}");
+    assert!(
+        line("xq.hmk.c1").contains("🚫📌 机器人无置顶权限"),
+        "{tree}"
+    );
     assert!(!line("xq.hmk.c1.g3").contains("🚫📌"), "{tree}");
     assert!(!line("xq.hmk.c1.g4").contains("🚫📌"), "{tree}");
     assert!(tree.text.contains("🚫📌 2 个群不能置顶"), "{tree}");
@@ -250,7 +256,8 @@ async fn a_refused_pin_marks_the_group_and_is_not_repeated() {
         .set_bot_rights(d.g3, BotRights::Administrator { can_pin: true });
     bot.settle().await;
     // Demoted without the bot hearing of it.
-    bot.sandbox.set_bot_rights_unannounced(d.g3, BotRights::Member);
+    bot.sandbox
+        .set_bot_rights_unannounced(d.g3, BotRights::Member);
 
     let (id, card) = preview(&bot, d.hmk, "severe crime 注意防盗").await;
     assert!(card.text.contains("置顶 1/4"), "{card}");

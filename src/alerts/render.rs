@@ -123,7 +123,11 @@ pub fn preview(
     let pins = if !a.severity.needs_ack() {
         String::new()
     } else if pinned >= total {
-        tr!(l, "\n置顶 {pinned}/{total}", "\npinned in {pinned}/{total} groups")
+        tr!(
+            l,
+            "\n置顶 {pinned}/{total}",
+            "\npinned in {pinned}/{total} groups"
+        )
     } else {
         tr!(
             l,

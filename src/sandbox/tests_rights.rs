@@ -38,8 +38,14 @@ async fn pins_need_the_pin_right() {
     ] {
         sb.set_bot_rights(g, rights);
         assert!(!sb.bot_can_pin(g), "{rights:?}");
-        assert_eq!(call(&sb, "pinChatMessage", pin.clone()).await, (400, refused.clone()));
-        assert_eq!(call(&sb, "unpinChatMessage", pin.clone()).await, (400, refused.clone()));
+        assert_eq!(
+            call(&sb, "pinChatMessage", pin.clone()).await,
+            (400, refused.clone())
+        );
+        assert_eq!(
+            call(&sb, "unpinChatMessage", pin.clone()).await,
+            (400, refused.clone())
+        );
     }
     assert!(!sb.messages(g)[0].pinned);
     let stats = sb.stats();
@@ -49,7 +55,11 @@ async fn pins_need_the_pin_right() {
         BotRights::Restricted { can_pin: true },
     ] {
         sb.set_bot_rights(g, rights);
-        assert_eq!(call(&sb, "pinChatMessage", pin.clone()).await.0, 200, "{rights:?}");
+        assert_eq!(
+            call(&sb, "pinChatMessage", pin.clone()).await.0,
+            200,
+            "{rights:?}"
+        );
         assert!(sb.messages(g)[0].pinned);
         assert_eq!(call(&sb, "unpinChatMessage", pin.clone()).await.0, 200);
     }
@@ -75,7 +85,9 @@ async fn get_chat_member_and_updates_tell_the_bot_its_rights() {
     sb.set_bot_rights(g, BotRights::Administrator { can_pin: true });
     assert!(matches!(kind().await, ChatMemberKind::Administrator(a) if a.can_pin_messages));
     sb.set_bot_rights(g, BotRights::Restricted { can_pin: true });
-    assert!(matches!(kind().await, ChatMemberKind::Restricted(r) if r.can_pin_messages && r.is_member));
+    assert!(
+        matches!(kind().await, ChatMemberKind::Restricted(r) if r.can_pin_messages && r.is_member)
+    );
     sb.set_bot_rights(g, BotRights::Member);
     assert!(matches!(kind().await, ChatMemberKind::Member(_)));
 
@@ -89,7 +101,10 @@ async fn get_chat_member_and_updates_tell_the_bot_its_rights() {
         })
         .collect();
     assert_eq!(changes.len(), 5, "added, then four changes");
-    assert!(matches!(&changes[1].old_chat_member.kind, ChatMemberKind::Member(_)));
+    assert!(matches!(
+        &changes[1].old_chat_member.kind,
+        ChatMemberKind::Member(_)
+    ));
     assert!(matches!(
         &changes[1].new_chat_member.kind,
         ChatMemberKind::Administrator(a) if !a.can_pin_messages

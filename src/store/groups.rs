@@ -288,7 +288,10 @@ pub async fn migrate(conn: &mut Conn, old: i64, new: i64, now: i64) -> sqlx::Res
     .bind(old)
     .execute(&mut *conn)
     .await?;
-    let known = seen(conn, new, &g.title, true, now).await?.can_pin.is_some();
+    let known = seen(conn, new, &g.title, true, now)
+        .await?
+        .can_pin
+        .is_some();
     // The supergroup keeps its members and their rights, unless Telegram
     // already told us about the bot there.
     if let (false, Some(status), Some(can_pin)) = (known, g.bot_status, g.can_pin) {

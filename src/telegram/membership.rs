@@ -8,8 +8,8 @@ use teloxide::types::{ChatMemberKind, ChatMemberUpdated};
 use crate::app::App;
 use crate::i18n::esc;
 use crate::outbox;
-use crate::store::outbox::Outgoing;
 use crate::store::groups::{BotRights, BotStatus};
+use crate::store::outbox::Outgoing;
 use crate::store::{groups, nodes, outbox as rows, people, updates};
 use crate::tr;
 

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use crate::domain::{Action, Level};
-use crate::i18n::esc;
 use crate::i18n::Locale;
+use crate::i18n::esc;
 use crate::store::groups::GroupChat;
 use crate::store::{Conn, groups, nodes};
 use crate::telegram::command;
@@ -81,6 +81,10 @@ fn rights_note(l: Locale, g: &GroupChat) -> Option<String> {
     Some(if admin {
         tr!(l, " 🚫📌 机器人无置顶权限", " 🚫📌 bot may not pin")
     } else {
-        tr!(l, " 🚫📌 机器人不是管理员", " 🚫📌 bot is not an administrator")
+        tr!(
+            l,
+            " 🚫📌 机器人不是管理员",
+            " 🚫📌 bot is not an administrator"
+        )
     })
 }
