@@ -87,14 +87,12 @@ pub async fn bind(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         esc(&node.name),
         l.level(node.level())
     );
-    if let Some(rights) = ctx.bot_rights {
-        if !rights.can_pin {
-            text.push_str(&tr!(
-                l,
-                "\n提示：机器人在本群不能置顶消息（不是管理员或没有置顶权限），严重提示不会在本群置顶。",
-                "\nNote: the bot cannot pin messages here (it is not an administrator, or lacks the pin right), so severe alerts will not be pinned in this group."
-            ));
-        }
+    if ctx.bot_rights.is_some_and(|r| !r.can_pin) {
+        text.push_str(&tr!(
+            l,
+            "\n提示：机器人在本群不能置顶消息（不是管理员或没有置顶权限），严重提示不会在本群置顶。",
+            "\nNote: the bot cannot pin messages here (it is not an administrator, or lacks the pin right), so severe alerts will not be pinned in this group."
+        ));
     }
     Ok(text)
 }
