@@ -1,5 +1,6 @@
-//! The bot joining and leaving groups, groups becoming supergroups, and
-//! people blocking the bot.
+//! The bot joining and leaving groups, its status and pin right in each
+//! (from `my_chat_member`, and `getChatMember` at `/bind` and at start-up),
+//! groups becoming supergroups, and people blocking the bot.
 
 use teloxide::RequestError;
 use teloxide::prelude::*;

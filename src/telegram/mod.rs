@@ -2,7 +2,7 @@
 //!
 //! `updates` turns each update into database changes and queued replies,
 //! `commands` holds one file per command, `membership` follows the bot in and
-//! out of groups, `transport` sends outbox rows, `menu` registers the command
+//! out of groups and records its rights there, `transport` sends outbox rows, `menu` registers the command
 //! menu.
 
 pub mod callbacks;
