@@ -150,15 +150,27 @@ pub struct Running {
     scheduler: JoinHandle<()>,
     /// Where `/healthz` and `/metrics` are served, if they are.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The start-up pass over groups whose bot rights are unknown.
+    rights_check: JoinHandle<()>,
+    rights_checked: watch::Receiver<bool>,
 }
 
 impl Running {
     /// Stops taking updates, lets sends in flight finish, and returns.
     pub async fn stop(self) {
+        self.rights_check.abort();
         let _ = self.stop.send(true);
         let _ = self.polling.await;
         let _ = self.scheduler.await;
         let _ = self.dispatcher.await;
+    }
+}
+
+impl Running {
+    /// Resolves once the start-up pass over groups with unknown bot rights
+    /// has finished (each group asked once, failures logged and skipped).
+    pub async fn rights_checked(&self) {
+        let _ = self.rights_checked.clone().wait_for(|done| *done).await;
     }
 }
 
@@ -261,6 +273,14 @@ pub async fn start(
     app.liveness
         .polling
         .store(matches!(options.intake, Intake::Polling), Ordering::Relaxed);
+    let (rights_done, rights_checked) = watch::channel(false);
+    let rights_check = {
+        let (app, bot) = (app.clone(), bot.clone());
+        tokio::spawn(async move {
+            telegram::membership::learn_unknown_rights(&app, &bot).await;
+            let _ = rights_done.send(true);
+        })
+    };
     let polling = {
         let app = app.clone();
         let intake = options.intake;
@@ -277,6 +297,7 @@ pub async fn start(
         .await
         .unwrap_or_else(|_| Err(anyhow::anyhow!("the update loop ended during start-up")));
     if let Err(e) = set_up {
+        rights_check.abort();
         let _ = stop.send(true);
         let _ = tokio::join!(polling, scheduler, dispatcher);
         return Err(e);
@@ -289,6 +310,8 @@ pub async fn start(
         dispatcher,
         scheduler,
         metrics_addr,
+        rights_check,
+        rights_checked,
     })
 }
 

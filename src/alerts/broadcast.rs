@@ -4,7 +4,8 @@
 //! pointing at it, in the caller's transaction, so either every group is
 //! owed the alert or none is. The dispatcher then sends at Telegram's pace
 //! and calls [`ProgressHook`] after recording each send; the hook pins
-//! severe copies once they are out and refreshes the progress card.
+//! severe copies once they are out (only in groups where the bot may pin,
+//! see [`GroupChat::pins_alerts`]) and refreshes the progress card.
 //!
 //! The card is edited through the outbox too, coalesced: at most one edit
 //! row is waiting at a time, spaced at least [`CARD_EVERY_MS`] apart. A newer
@@ -44,6 +45,12 @@ pub async fn targets(
         .filter_map(|g| g.node.clone().map(|n| (n, g)))
         .filter(|(n, _)| in_scope(from, only, n))
         .collect())
+}
+
+/// How many of the targets will have the alert pinned (see
+/// [`GroupChat::pins_alerts`]); counted for severities that pin.
+pub fn count_pinned(targets: &[(NodeCode, GroupChat)]) -> usize {
+    targets.iter().filter(|(_, g)| g.pins_alerts()).count()
 }
 
 /// How many groups of each level, in level order.
@@ -151,12 +158,18 @@ impl ProgressHook {
             if d.status == "pending" {
                 return Ok(()); // retried later or moved; nothing to show yet
             }
+            // Read the alert and its progress only once no other send's
+            // record is changing them (see `store::lock`).
+            store::lock(conn, d.alert_id).await?;
             let alert = store::get(conn, d.alert_id).await?;
             if d.status == "sent"
                 && d.pin_outbox_id.is_none()
                 && alert
                     .as_ref()
                     .is_some_and(|a| a.status == "sent" && a.severity.needs_ack())
+                && groups::by_chat(conn, d.chat_id)
+                    .await?
+                    .is_some_and(|g| g.pins_alerts())
             {
                 let pin = Outgoing::acting_on(d.chat_id, OutKind::Pin { of: row.id }, "");
                 let ids = outbox::queue(conn, &[pin], now).await?;

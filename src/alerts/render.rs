@@ -109,10 +109,34 @@ pub fn level_counts(l: Locale, counts: &[(Level, usize)]) -> String {
         .join(" · ")
 }
 
-pub fn preview(l: Locale, tz: Tz, a: &Alert, node_name: &str, counts: &[(Level, usize)]) -> String {
+/// The preview card; `pinned` is how many of the groups will have the
+/// alert pinned (shown for severities that pin).
+pub fn preview(
+    l: Locale,
+    tz: Tz,
+    a: &Alert,
+    node_name: &str,
+    counts: &[(Level, usize)],
+    pinned: usize,
+) -> String {
     let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let pins = if !a.severity.needs_ack() {
+        String::new()
+    } else if pinned >= total {
+        tr!(
+            l,
+            "\n置顶 {pinned}/{total}",
+            "\npinned in {pinned}/{total} groups"
+        )
+    } else {
+        tr!(
+            l,
+            "\n置顶 {pinned}/{total}，其余群机器人不是管理员或没有置顶权限",
+            "\npinned in {pinned}/{total} groups; the bot is not an administrator with the pin right in the others"
+        )
+    };
     format!(
-        "{}\n\n{}\n\n{}",
+        "{}\n\n{}\n\n{}{pins}",
         tr!(
             l,
             "📣 <b>预览</b>（尚未发送）",
@@ -253,7 +277,7 @@ mod tests {
             let reason = "原".repeat(200);
             for text in [
                 copy(l, Tz::Asia__Shanghai, &alert, &name),
-                preview(l, Tz::Asia__Shanghai, &alert, &name, &counts),
+                preview(l, Tz::Asia__Shanghai, &alert, &name, &counts, 0),
                 cancelled_copy(l, &alert, Some(&reason)),
             ] {
                 let parts = split_text(&text, SPLIT_AT);

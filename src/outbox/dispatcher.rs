@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use super::limits::{Limits, RateLimiter};
 use super::wall_ms;
 use crate::clock::Clock;
-use crate::store::outbox::{self as rows, Lane, Pending};
+use crate::store::outbox::{self as rows, Lane, OutKind, Pending};
 use crate::store::{Conn, Store, groups, people};
 
 /// How a send failed, as far as the dispatcher needs to know.
@@ -33,6 +33,10 @@ pub enum SendError {
     Migrated(i64),
     /// The bot can no longer write there (removed, blocked, never started).
     Gone(String),
+    /// The bot lacks the administrator right the request needs (`not enough
+    /// rights …`, `CHAT_ADMIN_REQUIRED`): retrying will not help, and the
+    /// group's record must say so, so that it is not asked again.
+    NoRights(String),
     /// The request is wrong and retrying will not help.
     Rejected(String),
     /// Network or server trouble: try again later.
@@ -375,6 +379,14 @@ async fn record(
                 people::set_private_chat(&mut tx, row.chat_id, false).await?;
             }
         }
+        Err(SendError::NoRights(why)) => {
+            stats.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(chat = row.chat_id, row = row.id, %why, "the bot lacks the right; recorded");
+            rows::mark_failed(&mut tx, row.id, &why).await?;
+            if matches!(row.kind, OutKind::Pin { .. } | OutKind::Unpin { .. }) {
+                groups::lost_pin_right(&mut tx, row.chat_id, now).await?;
+            }
+        }
         Err(SendError::Rejected(why)) => {
             stats.rejected.fetch_add(1, Ordering::Relaxed);
             tracing::error!(chat = row.chat_id, row = row.id, %why, "the Bot API rejected a message");
@@ -408,7 +420,6 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::outbox::OutKind;
 
     fn row(id: i64, chat_id: i64, lane: Lane) -> Pending {
         Pending {

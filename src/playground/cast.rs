@@ -125,6 +125,9 @@ pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<
             }
         }
         sandbox.add_bot(chat, leader);
+        // An administrator with the pin right, as a district would set it
+        // up: severe alerts are pinned and no pin is refused.
+        sandbox.promote(chat, sandbox.bot_id());
         groups::seen(&mut tx, chat, &title, true, now).await?;
         groups::bind(&mut tx, chat, &node.code, now).await?;
         seen.insert(node.code.clone());

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::json;
-use super::types::MemberStatus;
+use super::types::{BotRights, MemberStatus};
 use super::world::{ANON_BOT_ID, BOT_ID, ChatKind, Content, Msg, World};
 
 /// Length in bytes (= UTF-16 units, it is ASCII) of a leading `/command` or `/command@bot`, if any.
@@ -96,12 +96,41 @@ impl World {
             .map_or(BOT_ID, |(id, _)| *id)
     }
 
-    /// Changes the bot's status and tells it with a `my_chat_member` update.
+    /// Changes the bot's status (with its status's default pin right) and
+    /// tells it with a `my_chat_member` update.
     pub fn set_bot_status(&mut self, chat: i64, by: i64, new: MemberStatus) {
-        let old = self.chat(chat).status(BOT_ID);
-        self.set_status(chat, BOT_ID, new);
-        let upd = json::member_updated(self, chat, by, BOT_ID, old, new);
-        self.push_update("my_chat_member", upd);
+        self.change_bot(chat, by, new, None, true);
+    }
+
+    /// Gives the bot `rights` in `chat`, set by its creator; `tell` sends
+    /// the `my_chat_member` update Telegram sends (false: a change the bot
+    /// missed, which it learns only from a refused request).
+    pub fn set_bot_rights(&mut self, chat: i64, rights: BotRights, tell: bool) {
+        let by = self.creator(chat);
+        self.change_bot(chat, by, rights.status(), Some(rights.can_pin()), tell);
+    }
+
+    fn change_bot(
+        &mut self,
+        chat: i64,
+        by: i64,
+        status: MemberStatus,
+        can_pin: Option<bool>,
+        tell: bool,
+    ) {
+        let c = self.chat(chat);
+        let old = (c.status(BOT_ID), c.can_pin(BOT_ID));
+        self.set_status(chat, BOT_ID, status);
+        let c = self.chat_mut(chat);
+        match can_pin {
+            Some(p) => c.pin_rights.insert(BOT_ID, p),
+            None => c.pin_rights.remove(&BOT_ID),
+        };
+        let new = (status, c.can_pin(BOT_ID));
+        if tell {
+            let upd = json::member_updated(self, chat, by, BOT_ID, old, new);
+            self.push_update("my_chat_member", upd);
+        }
     }
 
     pub fn add_bot(&mut self, chat: i64, by: i64) {
@@ -141,9 +170,11 @@ impl World {
             "sandbox: chat {chat} already migrated"
         );
         let (title, members) = (old.title.clone(), old.members.clone());
+        let pin_rights = old.pin_rights.clone();
         let creator = self.creator(chat);
         let new = self.create_chat(ChatKind::Supergroup, &title, creator);
         self.chat_mut(new).members = members;
+        self.chat_mut(new).pin_rights = pin_rights;
         self.chat_mut(chat).migrated_to = Some(new);
         let a = self.add_msg(Msg::new(chat, creator, Content::MigrateTo(new)));
         self.emit_message(chat, a);

@@ -80,7 +80,7 @@ fn get_member(w: &mut World, p: &Params) -> Result<Value, ApiErr> {
         if user != chat && user != BOT_ID {
             return Err(ApiErr::bad("user not found"));
         }
-        return Ok(json::member_with(w, user, MemberStatus::Member));
+        return Ok(json::member_with(w, user, MemberStatus::Member, false));
     }
     Ok(json::member(w, chat, user))
 }
@@ -98,15 +98,17 @@ fn get_admins(w: &mut World, p: &Params) -> Result<Value, ApiErr> {
         .members
         .iter()
         .filter(|(_, s)| s.is_admin())
-        .map(|(&u, &s)| json::member_with(w, u, s))
+        .map(|(&u, &s)| json::member_with(w, u, s, c.can_pin(u)))
         .collect();
     Ok(admins.into())
 }
 
-/// In groups the bot needs admin rights to pin.
-fn pin_rights(w: &World, chat: i64) -> Result<(), ApiErr> {
+/// In groups the bot needs the pin right (as an administrator, or as a
+/// restricted member allowed to pin); Telegram refuses with a 400.
+fn pin_rights(w: &mut World, chat: i64) -> Result<(), ApiErr> {
     let c = w.chat(chat);
-    if c.kind != ChatKind::Private && !c.status(BOT_ID).is_admin() {
+    if c.kind != ChatKind::Private && !c.can_pin(BOT_ID) {
+        w.stats.pin_refusals += 1;
         return Err(ApiErr::bad(
             "not enough rights to manage pinned messages in the chat",
         ));

@@ -182,47 +182,57 @@ pub(crate) fn inaccessible(w: &World, chat_id: i64, id: i64) -> Value {
     json!({"chat": chat(w, chat_id), "message_id": id, "date": 0})
 }
 
-pub(crate) fn member_with(w: &World, user_id: i64, status: MemberStatus) -> Value {
+/// A `ChatMember` of `status`; `can_pin` is the pin right of an
+/// administrator or the pin permission of a restricted member.
+pub(crate) fn member_with(w: &World, user_id: i64, status: MemberStatus, can_pin: bool) -> Value {
     let mut v = json!({"user": user(w, user_id), "status": status.as_str()});
-    match status {
-        MemberStatus::Creator => v["is_anonymous"] = false.into(),
-        MemberStatus::Administrator => {
-            let rights = json!({
-                "can_be_edited": false, "is_anonymous": false, "can_manage_chat": true,
-                "can_delete_messages": true, "can_manage_video_chats": true,
-                "can_restrict_members": true, "can_promote_members": false, "can_change_info": true,
-                "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
-                "can_delete_stories": false, "can_pin_messages": true, "can_manage_topics": false
-            });
-            for (k, x) in rights.as_object().into_iter().flatten() {
-                v[k] = x.clone();
-            }
-        }
-        MemberStatus::Kicked => v["until_date"] = 0.into(),
-        MemberStatus::Member | MemberStatus::Left => {}
+    let extra = match status {
+        MemberStatus::Creator => json!({"is_anonymous": false}),
+        MemberStatus::Administrator => json!({
+            "can_be_edited": false, "is_anonymous": false, "can_manage_chat": true,
+            "can_delete_messages": true, "can_manage_video_chats": true,
+            "can_restrict_members": true, "can_promote_members": false, "can_change_info": true,
+            "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
+            "can_delete_stories": false, "can_pin_messages": can_pin, "can_manage_topics": false
+        }),
+        MemberStatus::Restricted => json!({
+            "until_date": 0, "is_member": true, "can_send_messages": true,
+            "can_send_audios": true, "can_send_documents": true, "can_send_photos": true,
+            "can_send_videos": true, "can_send_video_notes": true, "can_send_voice_notes": true,
+            "can_send_polls": true, "can_send_other_messages": true,
+            "can_add_web_page_previews": true, "can_change_info": false, "can_invite_users": true,
+            "can_pin_messages": can_pin, "can_manage_topics": false
+        }),
+        MemberStatus::Kicked => json!({"until_date": 0}),
+        MemberStatus::Member | MemberStatus::Left => json!({}),
+    };
+    for (k, x) in extra.as_object().into_iter().flatten() {
+        v[k] = x.clone();
     }
     v
 }
 
 pub(crate) fn member(w: &World, chat_id: i64, user_id: i64) -> Value {
-    member_with(w, user_id, w.chat(chat_id).status(user_id))
+    let c = w.chat(chat_id);
+    member_with(w, user_id, c.status(user_id), c.can_pin(user_id))
 }
 
-/// A `ChatMemberUpdated` about `user` in `chat`.
+/// A `ChatMemberUpdated` about `user` in `chat`, from `old` to `new`
+/// (each a status and its pin right).
 pub(crate) fn member_updated(
     w: &World,
     chat_id: i64,
     from: i64,
     user_id: i64,
-    old: MemberStatus,
-    new: MemberStatus,
+    old: (MemberStatus, bool),
+    new: (MemberStatus, bool),
 ) -> Value {
     json!({
         "chat": chat(w, chat_id),
         "from": user(w, from),
         "date": now(),
-        "old_chat_member": member_with(w, user_id, old),
-        "new_chat_member": member_with(w, user_id, new),
+        "old_chat_member": member_with(w, user_id, old.0, old.1),
+        "new_chat_member": member_with(w, user_id, new.0, new.1),
     })
 }
 

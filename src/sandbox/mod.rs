@@ -7,6 +7,11 @@
 //! Differences from Telegram worth knowing: Markdown parse modes are accepted but not interpreted;
 //! an `&` that does not start a valid HTML entity is rejected (Telegram is lenient there); the bot reads
 //! all group messages (privacy mode off); webhooks are recorded but updates are not pushed to them.
+//!
+//! Rights: the bot joins a group as a plain member; [`Sandbox::promote`] makes it an administrator
+//! with every right, [`Sandbox::set_bot_rights`] sets its standing precisely (with the
+//! `my_chat_member` update Telegram sends). Pinning without the right is refused with Telegram's 400,
+//! counted in [`SandboxStats::pin_refusals`].
 
 mod actions;
 mod chats;
@@ -27,13 +32,17 @@ mod tests;
 mod tests_api;
 #[cfg(test)]
 mod tests_flow;
+#[cfg(test)]
+mod tests_rights;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use server::Inner;
-pub use types::{CallbackAnswer, Fault, MemberStatus, SandboxStats, SentKind, SentMessage};
+pub use types::{
+    BotRights, CallbackAnswer, Fault, MemberStatus, SandboxStats, SentKind, SentMessage,
+};
 use world::{BOT_ID, ChatKind, Content, FaultRule, World};
 
 /// How long [`Sandbox::wait_message`] and [`Sandbox::wait_until`] wait before panicking.
@@ -121,6 +130,23 @@ impl Sandbox {
     /// Makes `user` an administrator of `chat`; for the bot this emits `my_chat_member`.
     pub fn promote(&self, chat: i64, user: i64) {
         self.act(|w| w.promote(chat, user))
+    }
+
+    /// Gives the bot `rights` in `chat` (promoted, demoted to a member, or
+    /// restricted), with the `my_chat_member` update Telegram sends.
+    pub fn set_bot_rights(&self, chat: i64, rights: BotRights) {
+        self.act(|w| w.set_bot_rights(chat, rights, true))
+    }
+
+    /// Like [`Sandbox::set_bot_rights`] but without an update, as if the
+    /// bot missed it: it learns only when Telegram refuses a request.
+    pub fn set_bot_rights_unannounced(&self, chat: i64, rights: BotRights) {
+        self.act(|w| w.set_bot_rights(chat, rights, false))
+    }
+
+    /// Whether the bot may pin messages in `chat`.
+    pub fn bot_can_pin(&self, chat: i64) -> bool {
+        self.read(|w| w.chat(chat).can_pin(BOT_ID))
     }
 
     /// `by` adds the bot: a `my_chat_member` update (→ member) and a `new_chat_members` message.

@@ -123,8 +123,10 @@ async fn handle(
         Err(e) => Err(e),
         Ok(p) => dispatch(&inner, canon, &method, &p).await,
     };
-    if result.as_ref().is_err_and(|e| e.code == 429) {
-        inner.lock().stats.too_many_requests += 1;
+    match result.as_ref().map_err(|e| e.code) {
+        Err(429) => inner.lock().stats.too_many_requests += 1,
+        Err(400) => inner.lock().stats.bad_requests += 1,
+        _ => {}
     }
     inner.notify();
     reply(result)

@@ -120,6 +120,10 @@ pub struct SandboxStats {
     pub sends_accepted: u64,
     /// Every HTTP 429 returned (rate limits and injected).
     pub too_many_requests: u64,
+    /// Every HTTP 400 returned (a pin without the right included; injected too).
+    pub bad_requests: u64,
+    /// `pinChatMessage`/`unpinChatMessage` refused for want of the right.
+    pub pin_refusals: u64,
     /// Injected faults that fired.
     pub errors_injected: u64,
     /// Requests per method, keyed by the canonical name (`sendMessage`); unknown methods as sent.
@@ -143,6 +147,8 @@ pub enum MemberStatus {
     Creator,
     Administrator,
     Member,
+    /// A member with restrictions (`is_member` true).
+    Restricted,
     Left,
     Kicked,
 }
@@ -154,21 +160,53 @@ impl MemberStatus {
             MemberStatus::Creator => "creator",
             MemberStatus::Administrator => "administrator",
             MemberStatus::Member => "member",
+            MemberStatus::Restricted => "restricted",
             MemberStatus::Left => "left",
             MemberStatus::Kicked => "kicked",
         }
     }
 
-    /// Creator, administrator or member.
+    /// Creator, administrator or (possibly restricted) member.
     pub fn is_present(self) -> bool {
         matches!(
             self,
-            MemberStatus::Creator | MemberStatus::Administrator | MemberStatus::Member
+            MemberStatus::Creator
+                | MemberStatus::Administrator
+                | MemberStatus::Member
+                | MemberStatus::Restricted
         )
     }
 
     /// Creator or administrator.
     pub fn is_admin(self) -> bool {
         matches!(self, MemberStatus::Creator | MemberStatus::Administrator)
+    }
+}
+
+/// The bot's standing in a group, as a test sets it (see
+/// [`super::Sandbox::set_bot_rights`]). Telegram lets the bot pin only as an
+/// administrator with `can_pin_messages`, or as a restricted member whose
+/// permissions include `can_pin_messages`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BotRights {
+    Administrator { can_pin: bool },
+    Member,
+    Restricted { can_pin: bool },
+}
+
+impl BotRights {
+    pub fn status(self) -> MemberStatus {
+        match self {
+            BotRights::Administrator { .. } => MemberStatus::Administrator,
+            BotRights::Member => MemberStatus::Member,
+            BotRights::Restricted { .. } => MemberStatus::Restricted,
+        }
+    }
+
+    pub fn can_pin(self) -> bool {
+        match self {
+            BotRights::Administrator { can_pin } | BotRights::Restricted { can_pin } => can_pin,
+            BotRights::Member => false,
+        }
     }
 }

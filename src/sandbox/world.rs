@@ -48,6 +48,9 @@ pub(crate) struct ChatRec {
     /// Group title, or the user's first name for private chats.
     pub title: String,
     pub members: BTreeMap<i64, MemberStatus>,
+    /// A member's pin right where it differs from its status's default
+    /// (administrators and the creator may pin, others may not).
+    pub pin_rights: BTreeMap<i64, bool>,
     pub migrated_to: Option<i64>,
     pub next_msg: i64,
     pub msgs: BTreeMap<i64, Msg>,
@@ -59,6 +62,18 @@ impl ChatRec {
             .get(&user)
             .copied()
             .unwrap_or(MemberStatus::Left)
+    }
+
+    /// Whether `user` may pin messages here (the administrator right
+    /// `can_pin_messages`, or a restricted member's permission of that name).
+    pub fn can_pin(&self, user: i64) -> bool {
+        let status = self.status(user);
+        status.is_present()
+            && self
+                .pin_rights
+                .get(&user)
+                .copied()
+                .unwrap_or(status.is_admin())
     }
 }
 
@@ -197,6 +212,7 @@ impl World {
             kind,
             title: title.into(),
             members,
+            pin_rights: BTreeMap::new(),
             migrated_to: None,
             next_msg: 1,
             msgs: BTreeMap::new(),
@@ -211,6 +227,7 @@ impl World {
             kind: ChatKind::Private,
             title: name,
             members: BTreeMap::from([(user, MemberStatus::Member), (BOT_ID, MemberStatus::Member)]),
+            pin_rights: BTreeMap::new(),
             migrated_to: None,
             next_msg: 1,
             msgs: BTreeMap::new(),

@@ -158,6 +158,19 @@ pub async fn set_text(conn: &mut Conn, id: i64, text: &str) -> sqlx::Result<()> 
     Ok(())
 }
 
+/// Takes the alert's row lock for the rest of the transaction (a write that
+/// changes nothing). Sends to different groups are recorded concurrently;
+/// on PostgreSQL each transaction would otherwise count the progress
+/// without the others' uncommitted sends, and the last card edit could
+/// show 3/4 for good. SQLite serializes writers anyway.
+pub async fn lock(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE alerts SET card_next_ms = card_next_ms WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Remembers the card's latest queued edit and when it may go.
 pub async fn set_card_edit(
     conn: &mut Conn,

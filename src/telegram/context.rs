@@ -49,6 +49,9 @@ pub struct Ctx {
     /// Whether the sender is a Telegram administrator of this group, asked
     /// with `getChatMember` before the command runs (only for commands that need it).
     pub tg_admin: Option<bool>,
+    /// The bot's own standing in this group, asked with `getChatMember`
+    /// before the command runs (only at `/bind`).
+    pub bot_rights: Option<crate::store::groups::BotRights>,
     /// Messages to queue besides the reply.
     pub out: Vec<Outgoing>,
     /// Buttons for the reply itself (inline keyboard JSON).
@@ -171,6 +174,7 @@ impl Ctx {
             actor,
             replied,
             tg_admin,
+            bot_rights: None,
             out: Vec::new(),
             reply_markup: None,
             attachment: None,

@@ -1,14 +1,76 @@
-//! The bot joining and leaving groups, groups becoming supergroups, and
-//! people blocking the bot.
+//! The bot joining and leaving groups, its status and pin right in each
+//! (from `my_chat_member`, and `getChatMember` at `/bind` and at start-up),
+//! groups becoming supergroups, and people blocking the bot.
 
-use teloxide::types::ChatMemberUpdated;
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{ChatMemberKind, ChatMemberUpdated};
 
 use crate::app::App;
 use crate::i18n::esc;
 use crate::outbox;
+use crate::store::groups::{BotRights, BotStatus};
 use crate::store::outbox::Outgoing;
 use crate::store::{groups, nodes, outbox as rows, people, updates};
 use crate::tr;
+
+/// The bot's standing as Telegram reports it in a `ChatMember`.
+pub fn rights_of(member: &ChatMemberKind) -> BotRights {
+    let (status, can_pin) = match member {
+        ChatMemberKind::Owner(_) => (BotStatus::Creator, true),
+        ChatMemberKind::Administrator(a) => (BotStatus::Administrator, a.can_pin_messages),
+        ChatMemberKind::Restricted(r) => (BotStatus::Restricted, r.can_pin_messages),
+        // A plain member may pin only where the group lets every member pin;
+        // we do not read the group's permissions, so it counts as unable.
+        ChatMemberKind::Member(_) => (BotStatus::Member, false),
+        ChatMemberKind::Left => (BotStatus::Left, false),
+        ChatMemberKind::Banned(_) => (BotStatus::Kicked, false),
+    };
+    BotRights { status, can_pin }
+}
+
+/// Asks Telegram for the bot's own standing in `chat`.
+pub async fn ask_rights(bot: &Bot, chat: i64, me: i64) -> Result<BotRights, RequestError> {
+    let member = bot.get_chat_member(ChatId(chat), UserId(me as u64)).await?;
+    Ok(rights_of(&member.kind))
+}
+
+/// At start-up: asks once for the bot's standing in every bound group whose
+/// rights are not known yet (groups bound before rights were tracked, or
+/// set up by an import). A group that cannot be asked is logged and
+/// skipped; it stays unknown, so alerts are not pinned there.
+pub async fn learn_unknown_rights(app: &App, bot: &Bot) {
+    let unknown = match unknown_rights(app).await {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "could not list groups with unknown bot rights");
+            return;
+        }
+    };
+    for group in unknown {
+        let rights = match ask_rights(bot, group.chat_id, app.me.id).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, chat = group.chat_id, "getChatMember (the bot) failed");
+                continue;
+            }
+        };
+        if let Err(e) = learned(app, group.chat_id, rights).await {
+            tracing::warn!(error = %format!("{e:#}"), chat = group.chat_id, "could not record the bot's rights");
+        }
+    }
+}
+
+async fn unknown_rights(app: &App) -> anyhow::Result<Vec<groups::GroupChat>> {
+    let mut conn = app.store.conn().await?;
+    Ok(groups::rights_unknown(&mut conn).await?)
+}
+
+async fn learned(app: &App, chat_id: i64, rights: BotRights) -> anyhow::Result<()> {
+    let mut conn = app.store.conn().await?;
+    groups::set_rights_if_unknown(&mut conn, chat_id, rights, app.clock.now()).await?;
+    Ok(())
+}
 
 /// `my_chat_member`: the bot's own membership changed.
 pub async fn on_my_chat_member(
@@ -62,6 +124,8 @@ pub async fn on_my_chat_member(
             "removed from a group; its binding is now inactive"
         );
     }
+    let rights = rights_of(&change.new_chat_member.kind);
+    groups::set_rights(&mut tx, chat_id, &title, rights, now).await?;
     outbox::queue(&mut tx, &out, now).await?;
     tx.commit().await?;
     app.wake_dispatcher();

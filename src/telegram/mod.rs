@@ -2,8 +2,9 @@
 //!
 //! `updates` turns each update into database changes and queued replies,
 //! `commands` holds one file per command, `membership` follows the bot in and
-//! out of groups, `transport` sends outbox rows, `menu` registers the command
-//! menu, `privately` answers `/case` and `/mycases` from a group in private.
+//! out of groups and records its rights there, `transport` sends outbox
+//! rows, `menu` registers the command menu, `privately` answers `/case` and
+//! `/mycases` from a group in private.
 
 pub mod callbacks;
 pub mod command;

@@ -165,8 +165,14 @@ pub fn classify_text(text: &str) -> SendError {
         "can't initiate conversation",
         "have no rights to send",
     ];
+    // Pins need an administrator with the pin right: Telegram answers
+    // `Bad Request: not enough rights to manage pinned messages in the chat`
+    // (or `CHAT_ADMIN_REQUIRED` from older paths).
+    let no_rights = ["not enough rights", "CHAT_ADMIN_REQUIRED"];
     if text.starts_with("Forbidden") || gone.iter().any(|g| text.contains(g)) {
         SendError::Gone(text.to_string())
+    } else if no_rights.iter().any(|r| text.contains(r)) {
+        SendError::NoRights(text.to_string())
     } else if text.starts_with("Bad Request") {
         SendError::Rejected(text.to_string())
     } else {
@@ -195,6 +201,14 @@ mod tests {
         assert!(matches!(
             classify_text("Bad Request: can't parse entities: x"),
             SendError::Rejected(_)
+        ));
+        assert!(matches!(
+            classify_text("Bad Request: not enough rights to manage pinned messages in the chat"),
+            SendError::NoRights(_)
+        ));
+        assert!(matches!(
+            classify_text("Bad Request: CHAT_ADMIN_REQUIRED"),
+            SendError::NoRights(_)
         ));
         assert!(matches!(
             classify_text("Bad Gateway"),

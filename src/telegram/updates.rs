@@ -34,6 +34,7 @@ use crate::cases;
 use crate::domain::case::{Attachment, Step};
 use crate::i18n::{Locale, esc};
 use crate::outbox;
+use crate::store::groups::BotRights;
 use crate::store::outbox::Outgoing;
 use crate::store::{Conn, Tx, updates as processed};
 use crate::tr;
@@ -161,9 +162,9 @@ async fn together(app: &App, bot: &Bot, updates: &[Update]) -> anyhow::Result<bo
         };
         let tg_admin = match (&update.kind, &incoming) {
             (UpdateKind::Message(msg), Some(Incoming::Command(from, inv))) => {
-                tg_admin(bot, msg, from, inv).await
+                ask_telegram(app, bot, msg, from, inv).await
             }
-            _ => None,
+            _ => Asked::default(),
         };
         ready.push((update, incoming, tg_admin));
     }
@@ -192,7 +193,7 @@ async fn within(
     tx: &mut Tx,
     update: &Update,
     incoming: Option<Incoming<'_>>,
-    tg_admin: Option<bool>,
+    tg_admin: Asked,
 ) -> anyhow::Result<Together> {
     let update_id = i64::from(update.id.0);
     Ok(match (&update.kind, incoming) {
@@ -354,18 +355,48 @@ async fn private_flow(
 /// Commands whose check needs the sender's Telegram rights in the group.
 const NEEDS_TG_ADMIN: &[&str] = &["bind", "unbind"];
 
-/// Whether the sender is a Telegram administrator of the group, for the
-/// commands that need to know (asked before any transaction begins).
-async fn tg_admin(bot: &Bot, msg: &Message, from: &User, inv: &Invocation<'_>) -> Option<bool> {
+/// What a command needed to ask Telegram (before any transaction begins).
+#[derive(Default, Clone, Copy)]
+struct Asked {
+    /// Whether the sender is a Telegram administrator of the group.
+    tg_admin: Option<bool>,
+    /// The bot's own standing in the group (asked at `/bind`).
+    bot_rights: Option<BotRights>,
+}
+
+/// Asks Telegram what the command needs to know: the sender's
+/// administrator rights for `/bind` and `/unbind`, and at `/bind` the bot's
+/// own rights too, so the group's record starts right.
+async fn ask_telegram(
+    app: &App,
+    bot: &Bot,
+    msg: &Message,
+    from: &User,
+    inv: &Invocation<'_>,
+) -> Asked {
     if msg.chat.is_private() || !NEEDS_TG_ADMIN.contains(&inv.name.as_str()) {
-        return None;
+        return Asked::default();
     }
-    match bot.get_chat_member(msg.chat.id, from.id).await {
+    let tg_admin = match bot.get_chat_member(msg.chat.id, from.id).await {
         Ok(member) => Some(member.is_privileged()),
         Err(e) => {
             tracing::warn!(error = %e, chat = msg.chat.id.0, "getChatMember failed");
             None
         }
+    };
+    let bot_rights = if inv.name == "bind" {
+        membership::ask_rights(bot, msg.chat.id.0, app.me.id)
+            .await
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, chat = msg.chat.id.0, "getChatMember (the bot) failed")
+            })
+            .ok()
+    } else {
+        None
+    };
+    Asked {
+        tg_admin,
+        bot_rights,
     }
 }
 
@@ -377,7 +408,7 @@ async fn on_command(
     from: &User,
     inv: Invocation<'_>,
 ) -> anyhow::Result<()> {
-    let tg_admin = tg_admin(bot, msg, from, &inv).await;
+    let tg_admin = ask_telegram(app, bot, msg, from, &inv).await;
     let mut tx = app.store.begin().await?;
     match command_within(app, &mut tx, update_id, msg, from, &inv, tg_admin).await? {
         Ok(()) => tx.commit().await?,
@@ -419,7 +450,7 @@ async fn command_within(
     msg: &Message,
     from: &User,
     inv: &Invocation<'_>,
-    tg_admin: Option<bool>,
+    asked: Asked,
 ) -> anyhow::Result<Result<(), Outgoing>> {
     let chat_id = msg.chat.id.0;
     let Some(arrival) = arrive(tx, update_id, &msg.chat, from, app.clock.now()).await? else {
@@ -438,7 +469,8 @@ async fn command_within(
         private: msg.chat.is_private(),
         message_id: i64::from(msg.id.0),
     };
-    let mut ctx = Ctx::new(app, here, person(from), arrival, replied, tg_admin);
+    let mut ctx = Ctx::new(app, here, person(from), arrival, replied, asked.tg_admin);
+    ctx.bot_rights = asked.bot_rights;
     // A location cannot carry a caption: `/report …` in reply to a resident's
     // photo or location takes that along.
     ctx.attachment = attachment_of(msg).or_else(|| {

@@ -58,6 +58,7 @@ pub async fn run(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         &alert,
         &name,
         &counts,
+        broadcast::count_pinned(&targets),
     ))
 }
 

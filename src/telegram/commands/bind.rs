@@ -47,6 +47,11 @@ pub async fn bind(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     ctx.require(Action::Bind(&code))?;
     let node = ctx.node(conn, &code).await?;
     require_group_admin(ctx)?;
+    // Asked with getChatMember before the command ran: the record is right
+    // even if a `my_chat_member` update was missed.
+    if let Some(rights) = ctx.bot_rights {
+        groups::set_rights(conn, group.chat_id, &group.title, rights, ctx.now).await?;
+    }
     if let Some(current) = &group.node {
         if *current == code {
             return Ok(tr!(
@@ -75,13 +80,21 @@ pub async fn bind(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         groups::unbind(conn, other.chat_id, ctx.now).await?;
     }
     groups::bind(conn, group.chat_id, &code, ctx.now).await?;
-    Ok(tr!(
+    let mut text = tr!(
         l,
         "✅ 本群已绑定到 <b>{}</b>（{code}，{}）。平安提示与事项进展将发到这里。",
         "✅ This group is now bound to <b>{}</b> ({code}, {}). Safety alerts and case updates will be posted here.",
         esc(&node.name),
         l.level(node.level())
-    ))
+    );
+    if ctx.bot_rights.is_some_and(|r| !r.can_pin) {
+        text.push_str(&tr!(
+            l,
+            "\n提示：机器人在本群不能置顶消息（不是管理员或没有置顶权限），严重提示不会在本群置顶。",
+            "\nNote: the bot cannot pin messages here (it is not an administrator, or lacks the pin right), so severe alerts will not be pinned in this group."
+        ));
+    }
+    Ok(text)
 }
 
 pub async fn unbind(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
