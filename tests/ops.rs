@@ -156,7 +156,7 @@ async fn metrics_show_the_lanes(bot: common::TestBot) {
         Outgoing::text(root, "报表三").in_lane(Lane::Bulk),
     ];
     let mut tx = app.store.begin().await.unwrap();
-    pingan::outbox::queue(&mut *tx, &msgs, bot.clock.now())
+    pingan::outbox::queue(&mut tx, &msgs, bot.clock.now())
         .await
         .unwrap();
     tx.commit().await.unwrap();
