@@ -55,6 +55,8 @@ pub struct Settings {
     pub report_catch_up_secs: i64,
     /// Whether community groups also get the scheduled reports.
     pub report_communities: bool,
+    /// The `instance` label on every metric (`PINGAN_INSTANCE`, else the host name).
+    pub instance: String,
 }
 
 /// The four scheduled reports' cron schedules (日报、周排、旬判、月结).
@@ -119,8 +121,20 @@ impl Default for Settings {
             reports: ReportSchedules::default(),
             report_catch_up_secs: 12 * 3600,
             report_communities: false,
+            instance: host_name(),
         }
     }
+}
+
+/// This machine's name, for the `instance` label when `PINGAN_INSTANCE` is unset.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "pingan".into())
 }
 
 /// Reads an optional variable; an empty value counts as unset.
@@ -198,6 +212,9 @@ impl Settings {
                     ));
                 }
             };
+        }
+        if let Some(name) = var("PINGAN_INSTANCE") {
+            s.instance = name;
         }
         Ok(s)
     }

@@ -56,34 +56,16 @@ async fn healthz_and_metrics() {
     assert_eq!(health.status(), 200);
     assert!(health.text().await.unwrap().contains("database ok"));
 
-    let text = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let lines = text.lines().map(|l| Ok(l.to_string()));
-    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
-    let value = |name: &str| {
-        scrape
-            .samples
-            .iter()
-            .find(|s| s.metric == name)
-            .map(|s| match s.value {
-                prometheus_parse::Value::Counter(v)
-                | prometheus_parse::Value::Gauge(v)
-                | prometheus_parse::Value::Untyped(v) => v,
-                _ => f64::NAN,
-            })
-            .unwrap_or_else(|| panic!("{name} missing in\n{text}"))
-    };
-    assert!(value("pingan_updates_handled_total") >= 3.0);
-    assert!(value("pingan_messages_sent_total") >= 3.0);
-    assert_eq!(value("pingan_too_many_requests_total"), 0.0);
-    assert_eq!(value("pingan_outbox_pending"), 0.0);
-    assert_eq!(value("pingan_cases_open"), 0.0);
+    let m = scrape(&base).await;
+    assert!(m.value("pingan_updates_handled_total", &[]) >= 3.0);
+    assert!(m.value("pingan_messages_sent_total", &[]) >= 3.0);
+    assert_eq!(m.value("pingan_too_many_requests_total", &[]), 0.0);
+    assert_eq!(m.value("pingan_outbox_pending", &[]), 0.0);
+    assert_eq!(m.value("pingan_cases_open", &[]), 0.0);
+    assert_eq!(
+        m.value("pingan_send_errors_total", &[("kind", "gone")]),
+        0.0
+    );
 
     // A case reported and left past its deadline shows as open and overdue.
     bot.small_district().await;
@@ -94,19 +76,167 @@ async fn healthz_and_metrics() {
     bot.sandbox.join(grid, resident);
     bot.say(grid, resident, "/report 隐患 楼道灯坏了").await;
     bot.clock.advance(4 * 86_400); // the everyday deadline is 3 days
-    let text = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
+    let m = scrape(&base).await;
+    assert_eq!(m.value("pingan_cases_open", &[]), 1.0);
+    assert_eq!(m.value("pingan_cases_overdue", &[]), 1.0);
+}
+
+/// One `/metrics` answer, parsed.
+struct Scraped {
+    text: String,
+    scrape: prometheus_parse::Scrape,
+}
+
+async fn scrape(base: &str) -> Scraped {
+    let answer = reqwest::get(format!("{base}/metrics")).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let text = answer.text().await.unwrap();
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
+    Scraped { text, scrape }
+}
+
+impl Scraped {
+    /// The value of the sample `name` with these labels (and any others).
+    fn get(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        self.scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => f64::NAN,
+            })
+    }
+
+    fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        self.get(name, labels)
+            .unwrap_or_else(|| panic!("{name}{labels:?} missing in\n{}", self.text))
+    }
+}
+
+/// Rows held in two lanes show in the lane gauges (every lane present, the
+/// others at 0), and once sent, in their lane's latency histogram.
+async fn metrics_show_the_lanes(bot: common::TestBot) {
+    use pingan::store::outbox::{Lane, Outgoing};
+    let base = format!("http://{}", bot.running().metrics_addr.unwrap());
+    let root = bot.root;
+    bot.say(root, root, "/whoami").await;
+    let latency = "pingan_outbox_send_latency_seconds_count";
+    let mut before = scrape(&base).await;
+    for _ in 0..200 {
+        // The reply's send is recorded just after it arrives.
+        if before.value("pingan_outbox_pending", &[]) == 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        before = scrape(&base).await;
+    }
+    assert!(
+        before.value(latency, &[("lane", "answer")]) >= 1.0,
+        "the reply to /whoami: {}",
+        before.text
+    );
+
+    // The chat's next send is answered 429, which holds its queue for 3 s.
+    bot.sandbox.inject(
+        "sendMessage",
+        Some(root),
+        1,
+        Fault::TooManyRequests { retry_after: 3 },
+    );
+    let app = bot.app();
+    let msgs = [
+        Outgoing::answer(root, root, "答复一"),
+        Outgoing::answer(root, root, "答复二"),
+        Outgoing::text(root, "报表一").in_lane(Lane::Bulk),
+        Outgoing::text(root, "报表二").in_lane(Lane::Bulk),
+        Outgoing::text(root, "报表三").in_lane(Lane::Bulk),
+    ];
+    let mut tx = app.store.begin().await.unwrap();
+    pingan::outbox::queue(&mut tx, &msgs, bot.clock.now())
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+
+    let held = scrape(&base).await;
+    for lane in Lane::ALL {
+        let want = match lane {
+            Lane::Answer => 2.0,
+            Lane::Bulk => 3.0,
+            _ => 0.0,
+        };
+        let depth = held.value("pingan_outbox_lane_depth", &[("lane", lane.key())]);
+        assert_eq!(depth, want, "{} in\n{}", lane.key(), held.text);
+        let age = held.value("pingan_outbox_lane_oldest_seconds", &[("lane", lane.key())]);
+        assert!((0.0..60.0).contains(&age), "{}: {age}", lane.key());
+        held.value(latency, &[("lane", lane.key())]);
+    }
+    assert_eq!(held.value("pingan_outbox_pending", &[]), 5.0);
     assert!(
-        text.contains("\npingan_cases_open 1\n") && text.contains("\npingan_cases_overdue 1\n"),
-        "{text}"
+        held.scrape
+            .samples
+            .iter()
+            .all(|s| s.labels.get("instance") == Some(bot.settings.instance.as_str())),
+        "every sample carries the instance"
     );
-    assert!(scrape.samples.iter().any(|s| s.metric == "pingan_send_errors_total" && s.labels.get("kind") == Some("gone")));
+
+    app.wake_dispatcher();
+    bot.sandbox
+        .wait_until("the held rows to be sent", |s| {
+            s.messages(root).iter().any(|m| m.text == "报表三")
+        })
+        .await;
+    let mut after = scrape(&base).await;
+    for _ in 0..200 {
+        if after.value("pingan_outbox_pending", &[]) == 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = scrape(&base).await;
+    }
+    for lane in ["answer", "bulk"] {
+        assert_eq!(
+            after.value("pingan_outbox_lane_depth", &[("lane", lane)]),
+            0.0
+        );
+    }
+    let grew = |lane: &str| {
+        after.value(latency, &[("lane", lane)]) - before.value(latency, &[("lane", lane)])
+    };
+    assert_eq!(grew("answer"), 2.0, "{}", after.text);
+    assert_eq!(grew("bulk"), 3.0, "{}", after.text);
+    assert_eq!(grew("alert"), 0.0);
+    // The first answer waited out the 429.
+    let sum = "pingan_outbox_send_latency_seconds_sum";
+    let waited = after.value(sum, &[("lane", "answer")]) - before.value(sum, &[("lane", "answer")]);
+    assert!(waited >= 3.0, "the answers waited {waited} s in all");
+}
+
+fn with_metrics(db: Option<TestDb>) -> Options {
+    Options {
+        db,
+        run: RunOptions {
+            metrics: Some("127.0.0.1:0".parse().unwrap()),
+            ..RunOptions::default()
+        },
+        ..Options::default()
+    }
+}
+
+#[tokio::test]
+async fn metrics_show_the_lanes_on_sqlite() {
+    metrics_show_the_lanes(spawn_with(with_metrics(None)).await).await;
+}
+
+#[tokio::test]
+async fn metrics_show_the_lanes_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    metrics_show_the_lanes(spawn_with(with_metrics(Some(db))).await).await;
 }
 
 #[tokio::test]

@@ -75,6 +75,8 @@ pub struct DispatchStats {
     pub gone: AtomicU64,
     /// Wall-clock milliseconds of the last pass over the queue (for `/healthz`).
     pub last_pass_ms: AtomicI64,
+    /// From queued to sent, per lane (real time).
+    pub send_latency: super::latency::SendLatency,
 }
 
 /// Give up a row after this many transient failures.
@@ -346,6 +348,9 @@ async fn record(
     match result {
         Ok(message_id) => {
             stats.sent.fetch_add(1, Ordering::Relaxed);
+            stats
+                .send_latency
+                .observe(row.lane, row.queued_ms, wall_ms());
             rows::mark_sent(&mut tx, row.id, message_id.or(row.target_message_id), now).await?;
         }
         Err(SendError::RetryAfter(wait)) => {

@@ -10,6 +10,7 @@
 //! lease runs out (at most one extra copy).
 
 pub mod dispatcher;
+pub mod latency;
 pub mod limits;
 
 pub use dispatcher::{DispatchStats, Dispatcher, SendError, SendHook, Transport};
