@@ -192,6 +192,13 @@ fn line(ctx: &Ctx, case: &Case) -> String {
 pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let l = ctx.locale;
     let spec = command::spec("cases").expect("in table");
+    if !ctx.actor.is_staff() {
+        return Err(UserError::Refused(tr!(
+            l,
+            "这是工作人员的命令；您的事项请用 /mycases。",
+            "This command is for staff; for your own cases send /mycases."
+        )));
+    }
     let mut filter = Filter::Open;
     let mut code = None;
     for w in args.split_whitespace() {

@@ -88,14 +88,20 @@ async fn parse(
     }
     let code = match rest {
         [] => ctx.here().cloned().ok_or_else(|| {
-            ctx.usage(
-                spec,
+            let problem = if ctx.group.is_some() {
                 tr!(
                     l,
                     "本群未绑定节点，请写出节点编码。",
-                    "This chat is not bound to a node; name the node code."
-                ),
-            )
+                    "This group is not bound to a node; name the node code."
+                )
+            } else {
+                tr!(
+                    l,
+                    "在私聊里请写出节点编码。",
+                    "In a private chat, name the node code."
+                )
+            };
+            ctx.usage(spec, problem)
         })?,
         [raw] => ctx.parse_code(spec, raw)?,
         _ => return Err(ctx.usage(spec, tr!(l, "参数太多。", "Too many arguments."))),
