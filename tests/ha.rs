@@ -72,7 +72,9 @@ async fn district(sandbox: &Sandbox, db: &str, root: i64) -> Vec<(String, i64)> 
     for node in nodes::subtree(&mut conn, &root_node.code).await.unwrap() {
         let chat = sandbox.create_group(&node.name, root);
         sandbox.set_bot_rights_unannounced(chat, BotRights::Member);
-        groups::seen(&mut conn, chat, &node.name, true, 0).await.unwrap();
+        groups::seen(&mut conn, chat, &node.name, true, 0)
+            .await
+            .unwrap();
         groups::bind(&mut conn, chat, &node.code, 0).await.unwrap();
         chats.push((node.code.to_string(), chat));
     }
@@ -102,12 +104,26 @@ async fn three_instances_send_an_alert_through_two_kills() {
     let first = active_one(&instances).await;
     for (i, inst) in instances.iter().enumerate() {
         if i != first {
-            assert_eq!(role_of(inst.metrics).await.as_deref(), Some("standby"));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let role = loop {
+                match role_of(inst.metrics).await {
+                    Some(role) => break role,
+                    None if Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(50)).await
+                    }
+                    None => panic!("instance {i} does not answer /healthz"),
+                }
+            };
+            assert_eq!(role, "standby");
         }
     }
 
     let district_chat = chats[0].1;
-    sandbox.send_text(district_chat, root, "/alert 较重 今晚至明晨有暴雨，请各网格做好防汛准备。");
+    sandbox.send_text(
+        district_chat,
+        root,
+        "/alert 较重 今晚至明晨有暴雨，请各网格做好防汛准备。",
+    );
     let card = sandbox
         .wait_message("the preview", |m| {
             m.chat_id == district_chat && m.text.contains("预览")
@@ -126,14 +142,22 @@ async fn three_instances_send_an_alert_through_two_kills() {
                 let n = s
                     .messages(*c)
                     .iter()
-                    .filter(|m| m.text.contains(&tag) && m.message_id != card.message_id)
+                    .filter(|m| {
+                        m.text.contains(&tag)
+                            && !(m.chat_id == card.chat_id && m.message_id == card.message_id)
+                    })
                     .count();
                 (*c, n)
             })
             .collect()
     };
     let reached = |s: &Sandbox| copies(s).values().filter(|n| **n > 0).count();
-    sandbox.press_button(district_chat, card.message_id, root, &format!("a:send:{id}"));
+    sandbox.press_button(
+        district_chat,
+        card.message_id,
+        root,
+        &format!("a:send:{id}"),
+    );
 
     let mut live: Vec<usize> = (0..3).collect();
     let mut active = first;
@@ -152,11 +176,44 @@ async fn three_instances_send_an_alert_through_two_kills() {
         );
         active = live[active_one_of(&instances, &live).await];
     }
-    wait_for(&sandbox, "every group reached", |s| reached(s) == chats.len()).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reached(&sandbox) < chats.len() {
+        if Instant::now() > deadline {
+            let store = Store::open(db.url()).await.unwrap();
+            let mut c = store.conn().await.unwrap();
+            let missing: Vec<i64> = copies(&sandbox)
+                .into_iter()
+                .filter(|(_, n)| *n == 0)
+                .map(|(c, _)| c)
+                .collect();
+            let mut rows = Vec::new();
+            for chat in &missing {
+                let r: Vec<RowSeen> = sqlx::query_as(
+                    "SELECT id, status, message_id, lease_owner, error FROM outbox WHERE chat_id = $1",
+                )
+                .bind(chat)
+                .fetch_all(&mut *c)
+                .await
+                .unwrap();
+                rows.push((chat, r, sandbox.messages(*chat).len()));
+            }
+            panic!(
+                "reached {} of {}; missing: {rows:?}; sandbox: {:?}",
+                reached(&sandbox),
+                chats.len(),
+                sandbox.stats()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let counts = copies(&sandbox);
     let extra: Vec<_> = counts.iter().filter(|(_, n)| **n > 2).collect();
     assert!(extra.is_empty(), "more than one extra copy: {extra:?}");
-    assert_eq!(sandbox.stats().too_many_requests, 0, "429s across instances");
+    assert_eq!(
+        sandbox.stats().too_many_requests,
+        0,
+        "429s across instances"
+    );
     for i in live {
         instances[i].kill();
     }
@@ -175,6 +232,9 @@ async fn active_one_of(instances: &[Instance], live: &[usize]) -> usize {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// An outbox row as the failure message shows it: id, status, message id, lease owner, error.
+type RowSeen = (i64, String, Option<i64>, Option<String>, Option<String>);
 
 /// Polls the sandbox every 10 ms (at most 60 s).
 async fn wait_for(sandbox: &Sandbox, what: &str, mut cond: impl FnMut(&Sandbox) -> bool) {
@@ -195,7 +255,10 @@ async fn a_second_instance_on_one_sqlite_file_is_refused() {
     let mut first = Instance::start(&sandbox, db.url(), root, &[]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while role_of(first.metrics).await.as_deref() != Some("active") {
-        assert!(Instant::now() < deadline, "the first instance did not start");
+        assert!(
+            Instant::now() < deadline,
+            "the first instance did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let second = run_as_process(&sandbox, db.url(), root, &[]);
@@ -233,7 +296,12 @@ async fn webhook_updates_survive_a_kill_and_duplicates_count_once() {
         .zip(&urls)
         .map(|(port, url)| {
             let listen = format!("127.0.0.1:{port}");
-            Instance::start(&sandbox, db.url(), root, &["--webhook", url, "--listen", &listen])
+            Instance::start(
+                &sandbox,
+                db.url(),
+                root,
+                &["--webhook", url, "--listen", &listen],
+            )
         })
         .collect();
     let active = active_one(&instances).await;
@@ -275,7 +343,7 @@ async fn webhook_updates_survive_a_kill_and_duplicates_count_once() {
             .body(body.to_string())
             .send()
     };
-    let mut up = vec![true, true];
+    let mut up = [true, true];
     for i in 0..N {
         if i == N / 2 {
             instances[active].kill();
@@ -283,7 +351,11 @@ async fn webhook_updates_survive_a_kill_and_duplicates_count_once() {
         }
         // Round robin, a dead backend skipped as a balancer would; every
         // fourth update goes to both (a retry after a lost 200).
-        let first = if up[(i % 2) as usize] { (i % 2) as usize } else { 1 - (i % 2) as usize };
+        let first = if up[(i % 2) as usize] {
+            (i % 2) as usize
+        } else {
+            1 - (i % 2) as usize
+        };
         let mut targets = vec![first];
         if i % 4 == 0 && up[1 - first] {
             targets.push(1 - first);
@@ -301,14 +373,19 @@ async fn webhook_updates_survive_a_kill_and_duplicates_count_once() {
     let store = Store::open(db.url()).await.unwrap();
     let mut conn = store.conn().await.unwrap();
     for u in &users {
-        let queued: i64 = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox WHERE chat_id = $1")
-            .bind(u)
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let queued: i64 =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox WHERE chat_id = $1")
+                .bind(u)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
         assert_eq!(queued, 1, "user {u}: one reply queued per update");
     }
-    assert_eq!(inbox::count(&mut conn).await.unwrap(), 0, "the inbox is drained");
+    assert_eq!(
+        inbox::count(&mut conn).await.unwrap(),
+        0,
+        "the inbox is drained"
+    );
     drop(conn);
     store.close().await;
     for (i, inst) in instances.iter_mut().enumerate() {

@@ -222,7 +222,9 @@ async fn updates_are_handled_once_and_outbox_leases() {
             "leased row is not claimed twice"
         );
         assert!(
-            rows::claim(&mut c, first, 61_000, 121_000, "b").await.unwrap(),
+            rows::claim(&mut c, first, 61_000, 121_000, "b")
+                .await
+                .unwrap(),
             "an expired lease is taken over"
         );
         let waiting = rows::lane_heads(&mut c, Lane::FollowOn, 10).await.unwrap();

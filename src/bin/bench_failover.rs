@@ -50,7 +50,11 @@ async fn main() -> anyhow::Result<()> {
 
     // 2. A broadcast with one failover in the middle.
     let district = chats[0];
-    sandbox.send_text(district, root, "/alert 较重 今晚至明晨有暴雨，请各网格做好防汛准备。");
+    sandbox.send_text(
+        district,
+        root,
+        "/alert 较重 今晚至明晨有暴雨，请各网格做好防汛准备。",
+    );
     let card = wait_for(&sandbox, |s| {
         s.messages(district)
             .into_iter()
@@ -67,9 +71,10 @@ async fn main() -> anyhow::Result<()> {
         chats
             .iter()
             .filter(|c| {
-                s.messages(**c)
-                    .iter()
-                    .any(|m| m.text.contains(&tag) && m.message_id != card.message_id)
+                s.messages(**c).iter().any(|m| {
+                    m.text.contains(&tag)
+                        && !(m.chat_id == card.chat_id && m.message_id == card.message_id)
+                })
             })
             .count()
     };
@@ -114,7 +119,9 @@ struct Instance {
 
 impl Instance {
     fn start(sandbox: &Sandbox, db: &str, root: i64) -> anyhow::Result<Instance> {
-        let metrics = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let metrics = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let exe = std::env::current_exe()?.with_file_name("pingan");
         let child = Command::new(&exe)
             .args(["run", "--metrics", &format!("127.0.0.1:{metrics}")])
@@ -158,7 +165,11 @@ async fn active_one(instances: &[Instance], which: &[usize]) -> anyhow::Result<u
 async fn get(url: &str) -> anyhow::Result<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let url = url::Url::parse(url)?;
-    let addr = format!("{}:{}", url.host_str().unwrap_or(""), url.port().unwrap_or(80));
+    let addr = format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port().unwrap_or(80)
+    );
     let mut s = tokio::net::TcpStream::connect(addr).await?;
     s.write_all(format!("GET {} HTTP/1.0\r\n\r\n", url.path()).as_bytes())
         .await?;
@@ -167,7 +178,10 @@ async fn get(url: &str) -> anyhow::Result<String> {
     Ok(out.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
 }
 
-async fn wait_for<T>(sandbox: &Sandbox, mut found: impl FnMut(&Sandbox) -> Option<T>) -> anyhow::Result<T> {
+async fn wait_for<T>(
+    sandbox: &Sandbox,
+    mut found: impl FnMut(&Sandbox) -> Option<T>,
+) -> anyhow::Result<T> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Some(t) = found(sandbox) {

@@ -44,10 +44,7 @@ pub fn take(url: &str) -> anyhow::Result<Option<FileLock>> {
              SQLite allows one instance, use PostgreSQL to run several",
             path.display()
         )),
-        Err(TryLockError::Error(e)) => Err(anyhow::anyhow!(
-            "cannot lock {}: {e}",
-            path.display()
-        )),
+        Err(TryLockError::Error(e)) => Err(anyhow::anyhow!("cannot lock {}: {e}", path.display())),
     }
 }
 
@@ -61,7 +58,10 @@ mod tests {
             database_path("sqlite:///tmp/a.db?mode=rwc"),
             Some(PathBuf::from("/tmp/a.db"))
         );
-        assert_eq!(database_path("sqlite:pingan.db"), Some(PathBuf::from("pingan.db")));
+        assert_eq!(
+            database_path("sqlite:pingan.db"),
+            Some(PathBuf::from("pingan.db"))
+        );
         assert_eq!(database_path("sqlite::memory:"), None);
         assert_eq!(database_path("postgres://x/y"), None);
     }

@@ -47,7 +47,11 @@ impl RoleWatch {
 
     /// `active` or `standby`, as `/healthz` shows it.
     pub fn name(&self) -> &'static str {
-        if self.is_active() { "active" } else { "standby" }
+        if self.is_active() {
+            "active"
+        } else {
+            "standby"
+        }
     }
 
     /// Resolves when this instance becomes (or is) `active`; never if the

@@ -498,11 +498,13 @@ pub async fn claim(
 
 /// Whether anything was sent at or after `since` (Unix seconds).
 pub async fn sent_since(conn: &mut Conn, since: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query("SELECT id FROM outbox WHERE sent_at >= $1 LIMIT 1")
-        .bind(since)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some())
+    Ok(
+        sqlx::query("SELECT id FROM outbox WHERE sent_at >= $1 LIMIT 1")
+            .bind(since)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    )
 }
 
 pub async fn mark_sent(

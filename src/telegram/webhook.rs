@@ -68,11 +68,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
     let path = if path.is_empty() { "/" } else { path.as_str() };
-    let router = Router::new().route(path, post(receive)).with_state(Receiver {
-        app,
-        secret: secret.into(),
-        arrived,
-    });
+    let router = Router::new()
+        .route(path, post(receive))
+        .with_state(Receiver {
+            app,
+            secret: secret.into(),
+            arrived,
+        });
     if let Err(e) = axum::serve(socket, router)
         .with_graceful_shutdown(shutdown)
         .await
