@@ -15,8 +15,10 @@ use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
 use crate::metrics::Metrics;
 use crate::outbox::{DispatchStats, Dispatcher, wall_ms};
+use crate::role::{RoleWatch, advisory::Election, file_lock::FileLock};
 use crate::scheduler::{Job, Scheduler};
 use crate::stats::StatsSource;
+use crate::store::Backend;
 use crate::store::Store;
 use crate::store::stats::StoreStats;
 use crate::telegram::Intake;
@@ -42,8 +44,10 @@ pub struct AppInner {
     pub metrics: Arc<Metrics>,
     /// Where statistics read cases and alerts.
     pub stats: Arc<dyn StatsSource>,
-    /// Whether the background loops live (read by `/healthz`).
+    /// Whether the background loops live and this instance is active (read by `/healthz`).
     pub liveness: Liveness,
+    /// This process among the instances on the database (see [`crate::role`]).
+    pub instance: String,
     /// Called inside every command's transaction before the command runs
     /// (see [`RunOptions::command_hook`]).
     pub command_hook: Option<CommandHook>,
@@ -64,6 +68,8 @@ pub struct Liveness {
     /// Long polling must be heard from every poll; a webhook may rightly stay quiet.
     pub polling: AtomicBool,
     loops: OnceLock<Vec<(&'static str, AbortHandle)>>,
+    /// Whether this instance is the active one (see [`crate::role`]); unset means active.
+    role: OnceLock<RoleWatch>,
 }
 
 /// A poll answers within its long-poll timeout; three of them without an
@@ -71,6 +77,19 @@ pub struct Liveness {
 pub const INTAKE_SILENCE_MS: i64 = 3 * telegram::POLL_TIMEOUT as i64 * 1000;
 
 impl Liveness {
+    /// This instance's role as it changes (always active until elections are wired).
+    pub fn role(&self) -> RoleWatch {
+        self.role
+            .get()
+            .cloned()
+            .unwrap_or_else(|| RoleWatch::always_active().1)
+    }
+
+    /// Whether this instance polls, sends and runs the scheduler now.
+    pub fn is_active(&self) -> bool {
+        self.role.get().is_none_or(RoleWatch::is_active)
+    }
+
     /// The intake was heard from now.
     pub fn heard(&self) {
         self.intake_ms.store(wall_ms(), Ordering::Relaxed);
@@ -78,7 +97,7 @@ impl Liveness {
 
     /// Each loop and whether it is alive at wall time `now_ms`: `intake`,
     /// `dispatcher`, `scheduler`, then `polling` (whether the intake polled
-    /// lately; always true for a webhook).
+    /// lately; always true for a webhook and on a standby).
     pub fn check(&self, now_ms: i64) -> Vec<(&'static str, bool)> {
         let mut out: Vec<(&'static str, bool)> = self
             .loops
@@ -91,7 +110,8 @@ impl Liveness {
             })
             .unwrap_or_default();
         let last = self.intake_ms.load(Ordering::Relaxed);
-        let polled = !self.polling.load(Ordering::Relaxed)
+        // A standby does not poll.
+        let polled = !(self.polling.load(Ordering::Relaxed) && self.is_active())
             || (last > 0 && now_ms - last < INTAKE_SILENCE_MS);
         out.push(("polling", polled));
         out
@@ -153,16 +173,41 @@ pub struct Running {
     /// The start-up pass over groups whose bot rights are unknown.
     rights_check: JoinHandle<()>,
     rights_checked: watch::Receiver<bool>,
+    /// What makes this instance the one that sends: the election, or the
+    /// SQLite lock file.
+    office: Office,
+}
+
+/// How this instance holds its role.
+enum Office {
+    /// PostgreSQL: elected among the instances on the database.
+    Elected(Election),
+    /// SQLite: the only instance (the lock file, absent for an in-memory
+    /// database); the sender keeps the role watch alive.
+    Sole {
+        _lock: Option<FileLock>,
+        _role: watch::Sender<bool>,
+    },
 }
 
 impl Running {
-    /// Stops taking updates, lets sends in flight finish, and returns.
+    /// Stops taking updates, lets sends in flight finish, then gives up the
+    /// role (so a standby begins only after this instance's last send).
     pub async fn stop(self) {
         self.rights_check.abort();
         let _ = self.stop.send(true);
         let _ = self.polling.await;
         let _ = self.scheduler.await;
         let _ = self.dispatcher.await;
+        match self.office {
+            Office::Elected(election) => election.resign().await,
+            Office::Sole { .. } => {} // the lock file is let go as `office` drops
+        }
+    }
+
+    /// This instance's id among the instances (the owner its leases carry).
+    pub fn instance(&self) -> &str {
+        &self.app.instance
     }
 }
 
@@ -213,6 +258,13 @@ pub async fn start(
     clock: Clock,
     options: RunOptions,
 ) -> anyhow::Result<Running> {
+    let instance = crate::role::instance_id();
+    // SQLite: refuse a second instance before touching the database.
+    let sole_lock = if settings.database_url.starts_with("sqlite:") {
+        crate::role::file_lock::take(&settings.database_url)?
+    } else {
+        None
+    };
     let store = Store::open(&settings.database_url).await?;
     let stats = options
         .stats
@@ -241,9 +293,26 @@ pub async fn start(
         clock.clone(),
         settings.send_limits.clone(),
     )
+    .with_owner(&instance)
     .with_hook(Arc::new(crate::alerts::ProgressHook {
         locale: settings.locale,
     }));
+    let (office, role) = match store.backend() {
+        Backend::Postgres => {
+            let (election, role) = Election::start(&settings.database_url, &instance);
+            (Office::Elected(election), role)
+        }
+        Backend::Sqlite => {
+            let (tx, role) = RoleWatch::always_active();
+            (
+                Office::Sole {
+                    _lock: sole_lock,
+                    _role: tx,
+                },
+                role,
+            )
+        }
+    };
     let mut all_jobs = jobs();
     all_jobs.extend(crate::stats::reports::jobs(&settings));
     let app = App(Arc::new(AppInner {
@@ -255,18 +324,42 @@ pub async fn start(
         metrics: Arc::default(),
         stats,
         liveness: Liveness::default(),
+        instance,
         command_hook: options.command_hook.clone(),
         waker: dispatcher.waker(),
         scheduler: Scheduler::new(all_jobs),
     }));
+    let _ = app.liveness.role.set(role.clone());
     let (stop, rx) = watch::channel(false);
-    let dispatcher = tokio::spawn(dispatcher.run(stopped(rx.clone()), SHUTDOWN_GRACE));
+    // The dispatcher and the scheduler run in each term of office only.
+    let dispatcher = Arc::new(dispatcher);
+    let dispatcher = tokio::spawn(crate::role::each_term(
+        role.clone(),
+        rx.clone(),
+        move |end| {
+            let dispatcher = dispatcher.clone();
+            async move { dispatcher.run(end, SHUTDOWN_GRACE).await }
+        },
+    ));
     let scheduler = {
         let app = app.clone();
-        tokio::spawn(app.scheduler.clone().run(app.clone(), stopped(rx.clone())))
+        tokio::spawn(crate::role::each_term(role, rx.clone(), move |end| {
+            let app = app.clone();
+            async move { app.scheduler.clone().run(app.clone(), end).await }
+        }))
     };
     let metrics_addr = match options.metrics {
-        Some(addr) => Some(crate::metrics::serve(app.clone(), addr, stopped(rx.clone())).await?),
+        Some(addr) => match crate::metrics::serve(app.clone(), addr, stopped(rx.clone())).await {
+            Ok(addr) => Some(addr),
+            Err(e) => {
+                let _ = stop.send(true);
+                let _ = tokio::join!(scheduler, dispatcher);
+                if let Office::Elected(election) = office {
+                    election.resign().await;
+                }
+                return Err(e);
+            }
+        },
         None => None,
     };
     let (ready, is_ready) = tokio::sync::oneshot::channel();
@@ -284,9 +377,7 @@ pub async fn start(
     let polling = {
         let app = app.clone();
         let intake = options.intake;
-        tokio::spawn(
-            async move { telegram::take_updates(&app, bot, intake, ready, stopped(rx)).await },
-        )
+        tokio::spawn(async move { telegram::take_updates(&app, bot, intake, ready, rx).await })
     };
     let _ = app.liveness.loops.set(vec![
         ("intake", polling.abort_handle()),
@@ -300,6 +391,9 @@ pub async fn start(
         rights_check.abort();
         let _ = stop.send(true);
         let _ = tokio::join!(polling, scheduler, dispatcher);
+        if let Office::Elected(election) = office {
+            election.resign().await;
+        }
         return Err(e);
     }
     tracing::info!(bot = %app.me.username, "pingan is running");
@@ -312,6 +406,7 @@ pub async fn start(
         metrics_addr,
         rights_check,
         rights_checked,
+        office,
     })
 }
 

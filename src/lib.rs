@@ -25,9 +25,13 @@
 //!   configured report times and `/schedule`.
 //! - [`stats`] — statistics and the scheduled reports (日报、周排、旬判、月结):
 //!   the `/stats` text, the monthly chart, the xlsx/csv exports.
+//! - [`role`] — which instance is active (polls, sends, runs the scheduler)
+//!   when several share a PostgreSQL database: an advisory-lock election;
+//!   on SQLite, a lock file keeps to one instance.
 //! - [`app`] — starts and stops the pieces together; [`cli`] is the command line.
 //!
-//! An update's path: teloxide's long polling yields it → `telegram::updates`
+//! An update's path: long polling (on the active instance) or the webhook
+//! inbox (recorded by any instance, handled by the active one) yields it → `telegram::updates`
 //! opens a transaction, records the `update_id`, runs the command (permission
 //! check, store changes) and queues the replies in the outbox → commit → the
 //! dispatcher, woken, sends the replies within Telegram's limits and records
@@ -45,6 +49,7 @@ pub mod import;
 pub mod metrics;
 pub mod outbox;
 pub mod playground;
+pub mod role;
 pub mod sandbox;
 pub mod scheduler;
 pub mod stats;

@@ -72,7 +72,8 @@ async fn healthz(State(app): State<App>) -> impl IntoResponse {
     };
     let now = wall_ms();
     let last = app.dispatch_stats.last_pass_ms.load(Ordering::Relaxed);
-    let dispatcher = last > 0 && now - last < DISPATCHER_SILENCE_MS;
+    // A standby does not dispatch (see `crate::role`).
+    let dispatcher = !app.liveness.is_active() || (last > 0 && now - last < DISPATCHER_SILENCE_MS);
     // Each loop's task is alive, and the intake polled lately (see `Liveness`).
     let mut checks = vec![("database", db), ("dispatcher", dispatcher)];
     for (name, ok) in app.liveness.check(now) {
@@ -86,7 +87,7 @@ async fn healthz(State(app): State<App>) -> impl IntoResponse {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let mut body = String::new();
+    let mut body = format!("role {}\n", app.liveness.role().name());
     for (name, ok) in checks {
         let _ = writeln!(body, "{name} {}", if ok { "ok" } else { "down" });
     }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::{Options, TestDb, spawn_with};
@@ -416,18 +416,7 @@ async fn handled_updates_are_forgotten_after_a_week() {
 
 /// `pingan run` as an operator starts it, on the sandbox and `db`.
 fn run_as_process(sandbox: &Sandbox, db: &TestDb, root: i64) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_pingan"))
-        .arg("run")
-        .env_clear()
-        .env("TELOXIDE_TOKEN", Sandbox::TOKEN)
-        .env("TELOXIDE_API_URL", sandbox.api_url().as_str())
-        .env("DATABASE_URL", db.url())
-        .env("PINGAN_SUPERADMINS", root.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    common::process::run_as_process(sandbox, db.url(), root, &[])
 }
 
 /// Twelve commands in `root`'s private chat. A private chat is paced at

@@ -216,13 +216,15 @@ async fn updates_are_handled_once_and_outbox_leases() {
             1,
             "at most `limit` chats"
         );
-        assert!(rows::claim(&mut c, first, 1000, 61_000).await.unwrap());
+        assert!(rows::claim(&mut c, first, 1000, 61_000, "a").await.unwrap());
         assert!(
-            !rows::claim(&mut c, first, 2000, 62_000).await.unwrap(),
+            !rows::claim(&mut c, first, 2000, 62_000, "b").await.unwrap(),
             "leased row is not claimed twice"
         );
         assert!(
-            rows::claim(&mut c, first, 61_000, 121_000).await.unwrap(),
+            rows::claim(&mut c, first, 61_000, 121_000, "b")
+                .await
+                .unwrap(),
             "an expired lease is taken over"
         );
         let waiting = rows::lane_heads(&mut c, Lane::FollowOn, 10).await.unwrap();

@@ -99,6 +99,8 @@ pub struct Dispatcher<T: Transport> {
     hooks: Arc<Vec<Arc<dyn SendHook>>>,
     /// Sends started, for [`Limits::stop_after_sends`].
     started: AtomicU64,
+    /// The instance whose name this dispatcher's leases carry.
+    owner: String,
 }
 
 impl<T: Transport> Dispatcher<T> {
@@ -112,7 +114,14 @@ impl<T: Transport> Dispatcher<T> {
             stats: Arc::new(DispatchStats::default()),
             hooks: Arc::new(Vec::new()),
             started: AtomicU64::new(0),
+            owner: crate::role::instance_id(),
         }
+    }
+
+    /// Names the instance this dispatcher's leases carry.
+    pub fn with_owner(mut self, owner: &str) -> Self {
+        self.owner = owner.to_string();
+        self
     }
 
     /// Adds a hook called after each recorded send.
@@ -134,19 +143,30 @@ impl<T: Transport> Dispatcher<T> {
 
     /// Runs until `shutdown` resolves, then lets sends in flight finish
     /// (for at most `grace`). Unsent rows stay queued for the next start.
-    pub async fn run(self, shutdown: impl Future<Output = ()>, grace: Duration) {
-        // One dispatcher runs per database: a lease still held was taken by a
-        // process that is gone (stopped or crashed mid-send), so resume now
-        // rather than when it runs out.
+    ///
+    /// One dispatcher sends per database: the active instance's (see
+    /// [`crate::role`]), and `run` is called once per term of office. A lease
+    /// held by another instance was taken by one that has lost the role
+    /// (stopped or crashed mid-send), so the term resumes those rows now
+    /// rather than when the lease runs out; at most one extra copy each.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>, grace: Duration) {
+        tokio::pin!(shutdown);
         match self.release_leases().await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(rows = n, "resuming sends a stopped process had started"),
+            Ok(n) => tracing::warn!(rows = n, "resuming sends another process had started"),
             Err(e) => tracing::error!(error = %format!("{e:#}"), "could not release old leases"),
+        }
+        // The previous sender's last second still counts at Telegram, and this
+        // limiter starts empty: let that window pass before the first send.
+        if self.sent_lately().await {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(Duration::from_secs(1) + self.limits.margin) => {}
+            }
         }
         let mut limiter = RateLimiter::new(self.limits.clone());
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let mut tasks = JoinSet::new();
-        tokio::pin!(shutdown);
         loop {
             let started = Instant::now();
             let next = match self.pass(&mut limiter, &in_flight, &mut tasks).await {
@@ -177,7 +197,16 @@ impl<T: Transport> Dispatcher<T> {
 
     async fn release_leases(&self) -> anyhow::Result<u64> {
         let mut conn = self.store.conn().await?;
-        Ok(rows::release_leases(&mut conn).await?)
+        Ok(rows::release_leases(&mut conn, &self.owner).await?)
+    }
+
+    /// Whether anything went out in the last two seconds (wall time).
+    async fn sent_lately(&self) -> bool {
+        let since = wall_ms() / 1000 - 2;
+        match self.store.conn().await {
+            Ok(mut conn) => rows::sent_since(&mut conn, since).await.unwrap_or(true),
+            Err(_) => true,
+        }
     }
 
     /// Starts every send that may go now; returns when to look again.
@@ -220,7 +249,8 @@ impl<T: Transport> Dispatcher<T> {
                 return Ok(None);
             }
             let now_ms = wall_ms();
-            if !rows::claim(&mut conn, row.id, now_ms, now_ms + LEASE.as_millis() as i64).await? {
+            let lease_until = now_ms + LEASE.as_millis() as i64;
+            if !rows::claim(&mut conn, row.id, now_ms, lease_until, &self.owner).await? {
                 continue;
             }
             // The claim may have waited for the write lock: count the send

@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod cases;
 pub mod drafts;
 pub mod groups;
+pub mod inbox;
 pub mod nodes;
 pub mod outbox;
 pub mod people;

@@ -459,33 +459,52 @@ pub async fn forget_sent_before(conn: &mut Conn, before: i64) -> sqlx::Result<u6
     .rows_affected())
 }
 
-/// Voids every lease on a pending row; returns how many there were.
-pub async fn release_leases(conn: &mut Conn) -> sqlx::Result<u64> {
+/// Voids every lease on a pending row held by an instance other than
+/// `keep` (a lease without an owner included); returns how many there were.
+/// Only the active instance calls it, when its term begins: the instances
+/// that held those leases have lost the role, so their sends are over.
+pub async fn release_leases(conn: &mut Conn, keep: &str) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET lease_until_ms = 0 WHERE status = 'pending' AND lease_until_ms > 0",
+        "UPDATE outbox SET lease_until_ms = 0 WHERE status = 'pending' AND lease_until_ms > 0 \
+         AND (lease_owner IS NULL OR lease_owner <> $1)",
     )
+    .bind(keep)
     .execute(&mut *conn)
     .await?
     .rows_affected())
 }
 
-/// Takes the row for sending until `lease_until_ms`; false if another sender has it.
+/// Takes the row for sending until `lease_until_ms`, in the name of
+/// `owner` (an instance id); false if another sender has it.
 pub async fn claim(
     conn: &mut Conn,
     id: i64,
     now_ms: i64,
     lease_until_ms: i64,
+    owner: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 \
-         WHERE id = $2 AND status = 'pending' AND lease_until_ms <= $3",
+        "UPDATE outbox SET lease_until_ms = $1, lease_owner = $2, attempts = attempts + 1 \
+         WHERE id = $3 AND status = 'pending' AND lease_until_ms <= $4",
     )
     .bind(lease_until_ms)
+    .bind(owner)
     .bind(id)
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Whether anything was sent at or after `since` (Unix seconds).
+pub async fn sent_since(conn: &mut Conn, since: i64) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query("SELECT id FROM outbox WHERE sent_at >= $1 LIMIT 1")
+            .bind(since)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    )
 }
 
 pub async fn mark_sent(

@@ -3,7 +3,8 @@
 //! `updates` turns each update into database changes and queued replies,
 //! `commands` holds one file per command, `membership` follows the bot in and
 //! out of groups and records its rights there, `transport` sends outbox
-//! rows, `menu` registers the command menu, `privately` answers `/case` and
+//! rows, `menu` registers the command menu, `webhook` records webhook updates
+//! in the inbox and hands them to the active instance, `privately` answers `/case` and
 //! `/mycases` from a group in private.
 
 pub mod callbacks;
@@ -15,16 +16,17 @@ pub mod menu;
 pub mod privately;
 pub mod transport;
 pub mod updates;
+pub mod webhook;
 
 use std::future::Future;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use teloxide::prelude::*;
-use teloxide::update_listeners::{AsUpdateStream, UpdateListener, webhooks};
+use tokio::sync::watch;
 
 use crate::app::App;
 use crate::config::BotConfig;
+use crate::role;
 
 pub fn make_bot(config: &BotConfig) -> Bot {
     let bot = Bot::new(config.token.clone());
@@ -48,9 +50,16 @@ pub enum Intake {
     },
 }
 
-/// Takes updates until `shutdown`: by long polling ([`poll`]: a poll's
-/// updates are committed before the next poll confirms them) or by webhook
-/// (each update committed before the next is taken).
+/// Takes updates until `stop` turns true.
+///
+/// By long polling ([`poll`]: a poll's updates are committed before the next
+/// poll confirms them), only while this instance is the active one (see
+/// [`crate::role`]): Telegram answers a second `getUpdates` with 409.
+///
+/// By webhook ([`webhook`]): every instance records the updates posted to it,
+/// the active one handles them. `setWebhook` is called at start by each
+/// instance (the same URL and secret, so it is idempotent); `deleteWebhook`
+/// never, as one instance stopping must not stop the others' updates.
 ///
 /// `ready` is told when set-up (e.g. `setWebhook`) is done or has failed.
 pub async fn take_updates(
@@ -58,54 +67,65 @@ pub async fn take_updates(
     bot: Bot,
     intake: Intake,
     ready: tokio::sync::oneshot::Sender<anyhow::Result<()>>,
-    shutdown: impl Future<Output = ()>,
+    stop: watch::Receiver<bool>,
 ) {
+    let role = app.liveness.role();
     match intake {
         Intake::Polling => {
-            // Updates would not come by getUpdates while a webhook is set.
-            if let Err(e) = bot.delete_webhook().await {
-                tracing::warn!(error = %e, "deleteWebhook failed");
-            }
             let _ = ready.send(Ok(()));
-            poll(app, &bot, shutdown).await;
+            let bot = &bot;
+            role::each_term(role, stop, |end| async move {
+                app.liveness.heard();
+                // Updates would not come by getUpdates while a webhook is set.
+                if let Err(e) = bot.delete_webhook().await {
+                    tracing::warn!(error = %e, "deleteWebhook failed");
+                }
+                poll(app, bot, end).await;
+            })
+            .await;
         }
         Intake::Webhook {
             url,
             listen,
             secret,
         } => {
-            let mut options = webhooks::Options::new(listen, url);
-            if let Some(secret) = secret {
-                options = options.secret_token(secret);
-            }
-            let socket = match tokio::net::TcpListener::bind(listen).await {
+            let secret = webhook::secret_for(secret.as_deref(), bot.token());
+            let socket = match webhook::bind(listen).await {
                 Ok(s) => s,
                 Err(e) => {
-                    let _ = ready.send(Err(anyhow::anyhow!(
-                        "--listen: cannot listen on {listen}: {e}"
-                    )));
+                    let _ = ready.send(Err(e));
                     return;
                 }
             };
-            let (mut listener, stopped, router) =
-                match webhooks::axum_to_router(bot.clone(), options).await {
-                    Ok(parts) => parts,
-                    Err(e) => {
-                        let _ =
-                            ready.send(Err(anyhow::anyhow!("--webhook: setWebhook failed: {e}")));
-                        return;
-                    }
-                };
+            let set = bot
+                .set_webhook(url.clone())
+                .secret_token(secret.clone())
+                .await;
+            if let Err(e) = set {
+                let _ = ready.send(Err(anyhow::anyhow!("--webhook: setWebhook failed: {e}")));
+                return;
+            }
             tracing::info!(%listen, "receiving updates by webhook");
             let _ = ready.send(Ok(()));
-            let stop = listener.stop_token();
-            let server = tokio::spawn(async move {
-                let _ = axum::serve(socket, router)
-                    .with_graceful_shutdown(stopped)
-                    .await;
-            });
-            consume(app, &bot, listener.as_stream(), shutdown).await;
-            stop.stop();
+            let arrived = std::sync::Arc::new(tokio::sync::Notify::new());
+            let server = tokio::spawn(webhook::serve(
+                app.clone(),
+                socket,
+                url.path().to_string(),
+                secret,
+                arrived.clone(),
+                {
+                    let mut stop = stop.clone();
+                    async move {
+                        let _ = stop.wait_for(|s| *s).await;
+                    }
+                },
+            ));
+            let (bot, arrived) = (&bot, &arrived);
+            role::each_term(role, stop, |end| async move {
+                webhook::consume(app, bot, arrived, end).await;
+            })
+            .await;
             let _ = server.await;
         }
     }
@@ -151,35 +171,6 @@ async fn poll(app: &App, bot: &Bot, shutdown: impl Future<Output = ()>) {
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
             }
-        }
-    }
-}
-
-/// Webhook intake: each update as it comes, in its own transaction (a
-/// failure stays with its update, see [`updates::handle_isolated`]).
-async fn consume<E: std::fmt::Display>(
-    app: &App,
-    bot: &Bot,
-    stream: impl futures_util::Stream<Item = Result<teloxide::types::Update, E>>,
-    shutdown: impl Future<Output = ()>,
-) {
-    futures_util::pin_mut!(stream);
-    tokio::pin!(shutdown);
-    loop {
-        let next = tokio::select! {
-            _ = &mut shutdown => break,
-            next = stream.next() => next,
-        };
-        match next {
-            Some(Ok(update)) => {
-                app.liveness.heard();
-                app.metrics
-                    .updates
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                updates::handle_isolated(app, bot, &update).await;
-            }
-            Some(Err(e)) => tracing::warn!(error = %e, "webhook update failed"),
-            None => break,
         }
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod db;
+pub mod process;
 
 use pingan::app::{App, RunOptions, Running};
 use pingan::clock::Clock;
