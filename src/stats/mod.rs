@@ -28,7 +28,10 @@ pub struct Report {
     pub cases: Vec<CaseRecord>,
 }
 
-/// Loads the records of both periods once and computes both.
+/// Loads the records of both periods once and computes both. Events are read
+/// from the previous period's start up to now (or the period's end, if
+/// later): the figures count each event in its own period, and a rating
+/// given after the period still answers a follow-up of it.
 pub async fn gather(
     source: &dyn StatsSource,
     root: &NodeCode,
@@ -38,9 +41,12 @@ pub async fn gather(
 ) -> anyhow::Result<Report> {
     let previous = period.previous(tz);
     let cases = source.cases(root, previous.start, period.end).await?;
+    let events = source
+        .events(root, previous.start, period.end.max(now + 1))
+        .await?;
     let alerts = source.alerts(root, previous.start, period.end).await?;
-    let figures = Figures::compute(root, period, now, &cases, &alerts);
-    let prev = Figures::compute(root, previous, now, &cases, &alerts);
+    let figures = Figures::compute(root, period, now, &cases, &events, &alerts);
+    let prev = Figures::compute(root, previous, now, &cases, &events, &alerts);
     Ok(Report {
         figures,
         previous: prev,

@@ -5,7 +5,9 @@ pub mod figures;
 pub mod record;
 
 pub use figures::{AlertFigures, Counts, Figures, Ratio, change_permille, child_toward};
-pub use record::{AlertRecord, CaseRecord, Category, EventRecord, Rating, Reporter, Status, Tier};
+pub use record::{
+    AlertRecord, CaseRecord, Category, EventRecord, Mark, Rating, Reporter, Status, Tier,
+};
 
 #[cfg(test)]
 mod tests;

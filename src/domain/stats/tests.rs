@@ -39,6 +39,49 @@ fn case(id: i64, grid: &str, category: Category, opened_at: i64) -> CaseRecord {
     }
 }
 
+/// The events the bot would have recorded for the cases' stored state.
+fn events_of(cases: &[CaseRecord]) -> Vec<EventRecord> {
+    let mut out = Vec::new();
+    for c in cases {
+        let mut push = |at: i64, action: &str, note: &str| {
+            out.push(EventRecord {
+                case_id: c.id,
+                at,
+                action: action.into(),
+                actor: None,
+                note: note.into(),
+            })
+        };
+        push(c.opened_at, "report", "");
+        if let Some(t) = c.resolved_at {
+            push(t, "resolve", "");
+            if c.asked_followup {
+                push(t + 60, "followup", "");
+            }
+            if let Some(r) = c.rating {
+                push(t + 120, "rate", r.key());
+            }
+        }
+        if let Some(t) = c.failed_at {
+            push(t, "fail", "");
+        }
+        if let Some(t) = c.closed_at {
+            push(t, "close", "");
+        }
+    }
+    out
+}
+
+fn compute(
+    root: &str,
+    period: Period,
+    now: i64,
+    cases: &[CaseRecord],
+    alerts: &[AlertRecord],
+) -> Figures {
+    Figures::compute(&code(root), period, now, cases, &events_of(cases), alerts)
+}
+
 #[test]
 fn the_reports_mediation_rate() {
     let may = Period::parse("2024-05", SH, 0).unwrap();
@@ -52,7 +95,7 @@ fn the_reports_mediation_rate() {
         }
         cases.push(c);
     }
-    let f = Figures::compute(&code("xq"), may, at(6, 1, 9), &cases, &[]);
+    let f = compute("xq", may, at(6, 1, 9), &cases, &[]);
     assert_eq!(
         f.mediation,
         Ratio {
@@ -117,13 +160,14 @@ fn counts_by_period_state_and_scope() {
             ack_required: 0,
         },
     ];
-    let f = Figures::compute(&code("xq"), may, at(6, 10, 9), &cases, &alerts);
+    let f = compute("xq", may, at(6, 10, 9), &cases, &alerts);
     assert_eq!(
         f.total,
         Counts {
             opened: 3,
             resolved: 3,
             failed: 0,
+            closed: 0,
             open: 1,
             overdue: 1
         }
@@ -134,6 +178,7 @@ fn counts_by_period_state_and_scope() {
             opened: 1,
             resolved: 1,
             failed: 0,
+            closed: 0,
             open: 1,
             overdue: 1
         }
@@ -148,7 +193,7 @@ fn counts_by_period_state_and_scope() {
     assert_eq!(f.alerts.delivery, Ratio { part: 9, whole: 10 });
     assert_eq!(f.alerts.acknowledgement.permille(), Some(750));
     // The town sees only its own subtree, by community.
-    let town = Figures::compute(&code("xq.hmk"), may, at(6, 10, 9), &cases, &alerts);
+    let town = compute("xq.hmk", may, at(6, 10, 9), &cases, &alerts);
     assert_eq!(town.total.opened, 1);
     assert_eq!(
         town.by_child.keys().cloned().collect::<Vec<_>>(),
@@ -161,10 +206,10 @@ fn open_is_counted_at_the_end_of_a_past_period() {
     let april = Period::parse("2024-04", SH, 0).unwrap();
     let mut c = case(1, "xq.hmk", Category::Hazard, at(4, 20, 9));
     c.resolved_at = Some(at(5, 2, 9));
-    let f = Figures::compute(&code("xq"), april, at(6, 1, 0), &[c.clone()], &[]);
+    let f = compute("xq", april, at(6, 1, 0), &[c.clone()], &[]);
     assert_eq!((f.total.open, f.total.resolved), (1, 0));
     let may = april.next(SH);
-    let f = Figures::compute(&code("xq"), may, at(6, 1, 0), &[c], &[]);
+    let f = compute("xq", may, at(6, 1, 0), &[c], &[]);
     assert_eq!((f.total.opened, f.total.open, f.total.resolved), (0, 0, 1));
     assert_eq!(
         Period::containing(PeriodKind::Month, SH, at(5, 31, 23)),
