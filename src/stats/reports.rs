@@ -23,7 +23,9 @@ use crate::store::outbox::Outgoing;
 use crate::store::{groups, nodes};
 use crate::tr;
 
-use super::render::{Names, counts_line, late_note, node_label, stats_text};
+use super::render::{
+    Names, child_lines, counts_line, late_note, node_label, quiet_report, stats_text,
+};
 use super::{chart, export, gather};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +204,15 @@ impl ReportJob {
             head.push_str(&late_note(l, &due));
         }
         let mut out = Vec::new();
+        // Nothing to report: one line instead of pages of zeros (the 周排
+        // still lists open cases, if there are any).
+        if report.figures.is_quiet()
+            && (self.kind != ReportKind::Weekly || report.figures.total.open == 0)
+        {
+            let line = quiet_report(l, &report.figures);
+            out.push(Outgoing::text(chat, format!("{head}\n{line}")));
+            return Ok(out);
+        }
         match self.kind {
             ReportKind::Daily => {
                 out.push(Outgoing::text(
@@ -241,15 +252,15 @@ impl ReportJob {
     }
 }
 
-/// 日报: today's new, resolved and overdue, then one line per child node.
+/// 日报: today's figures, then one line per child node with something to
+/// report and one line for the quiet ones.
 pub fn daily(l: Locale, f: &Figures, names: &Names) -> String {
     let mut t = format!("{}\n{}", f.period.label(), counts_line(l, &f.total));
-    for (code, c) in &f.by_child {
-        t.push_str(&format!(
-            "\n{}：{}",
-            node_label(names, code),
-            counts_line(l, c)
-        ));
+    for line in child_lines(l, f, names, |code, c| {
+        format!("{}：{}", node_label(names, code), counts_line(l, c))
+    }) {
+        t.push('\n');
+        t.push_str(&line);
     }
     t
 }

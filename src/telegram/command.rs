@@ -302,7 +302,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "resolve",
         "<编号> <结果>",
         "<id> <result>",
-        "办结为已解决",
+        "记为已解决（回访评价后办结）",
         "mark a case resolved",
         Staff,
         Anywhere

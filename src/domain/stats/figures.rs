@@ -90,6 +90,17 @@ pub struct Figures {
     pub alerts: AlertFigures,
 }
 
+impl Figures {
+    /// Nothing to report: no case reported, resolved, failed or closed, none
+    /// overdue, no rating and no alert in the period (cases may still be open).
+    pub fn is_quiet(&self) -> bool {
+        self.total.no_news()
+            && self.total.overdue == 0
+            && self.satisfaction.whole == 0
+            && self.alerts.issued == 0
+    }
+}
+
 /// The child of `root` on the path to `code` (`code` within `root`).
 pub fn child_toward(root: &NodeCode, code: &NodeCode) -> NodeCode {
     if code == root {
@@ -165,6 +176,11 @@ impl Counts {
     /// Nothing happened in the period (reported, resolved, failed, closed).
     pub fn no_news(&self) -> bool {
         self.opened + self.resolved + self.failed + self.closed == 0
+    }
+
+    /// Nothing to report about a node: nothing happened and nothing is overdue.
+    pub fn is_quiet(&self) -> bool {
+        self.no_news() && self.overdue == 0
     }
 }
 

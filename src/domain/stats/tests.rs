@@ -240,3 +240,156 @@ fn child_toward_the_case() {
         code("xq.hmk.c1.g3")
     );
 }
+
+fn event(case_id: i64, at: i64, action: &str, note: &str) -> EventRecord {
+    EventRecord {
+        case_id,
+        at,
+        action: action.into(),
+        actor: None,
+        note: note.into(),
+    }
+}
+
+/// Reported on 11-30, resolved, rated 满意 and closed on 12-01: new on the
+/// 30th; resolved, closed and rated on the 1st — also in December as a whole.
+#[test]
+fn each_figure_counts_on_the_day_of_its_event() {
+    let d = |m: u32, day: u32, h: u32| {
+        SH.with_ymd_and_hms(2026, m, day, h, 0, 0)
+            .unwrap()
+            .timestamp()
+    };
+    let mut c = case(1, "xq.hmk.c1.g3", Category::Help, d(11, 30, 10));
+    c.status = Status::Closed;
+    c.resolved_at = Some(d(12, 1, 9));
+    c.closed_at = Some(d(12, 1, 11));
+    c.rating = Some(Rating::Satisfied);
+    c.asked_followup = true;
+    let events = [
+        event(1, d(11, 30, 10), "report", ""),
+        event(1, d(12, 1, 8), "accept", ""),
+        event(1, d(12, 1, 9), "resolve", "修好了"),
+        event(1, d(12, 1, 10), "followup", ""),
+        event(1, d(12, 1, 11), "rate", "satisfied"),
+        event(1, d(12, 1, 11), "close", "satisfied"),
+    ];
+    let now = d(12, 5, 9);
+    let day = |date: &str| {
+        let p = Period::parse(date, SH, now).unwrap();
+        Figures::compute(&code("xq"), p, now, [&c], &events, &[])
+    };
+    let first = day("2026-12-01");
+    assert_eq!(
+        first.total,
+        Counts {
+            opened: 0,
+            resolved: 1,
+            failed: 0,
+            closed: 1,
+            open: 0,
+            overdue: 0
+        }
+    );
+    assert_eq!(first.satisfaction, Ratio { part: 1, whole: 1 });
+    assert_eq!(first.answered, Ratio { part: 1, whole: 1 });
+    let before = day("2026-11-30");
+    assert_eq!((before.total.opened, before.total.open), (1, 1));
+    assert_eq!(before.satisfaction, Ratio::default());
+    let december = day("2026-12");
+    assert_eq!((december.total.closed, december.satisfaction.whole), (1, 1));
+    // Resolved on the 30th instead: December still counts the closing and the rating.
+    let mut late = events.clone();
+    late[2].at = d(11, 30, 18);
+    let p = Period::parse("2026-12", SH, now).unwrap();
+    let f = Figures::compute(&code("xq"), p, now, [&c], &late, &[]);
+    assert_eq!((f.total.resolved, f.total.closed), (0, 1));
+    assert_eq!(f.satisfaction, Ratio { part: 1, whole: 1 });
+}
+
+/// Three 满意, one 基本满意 and one 不满意 (which reopened its case): five
+/// ratings, four of them satisfied — 80.0%, not 100% of four.
+#[test]
+fn a_dissatisfied_rating_counts_after_its_case_is_reopened() {
+    let may = Period::parse("2024-05", SH, 0).unwrap();
+    let mut cases = Vec::new();
+    let mut events = Vec::new();
+    for (i, rating) in [
+        "satisfied",
+        "satisfied",
+        "satisfied",
+        "basically",
+        "unsatisfied",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = i as i64 + 1;
+        let mut c = case(id, "xq.hmk.c1.g3", Category::Dispute, at(5, 2, 9));
+        events.push(event(id, at(5, 2, 9), "report", ""));
+        events.push(event(id, at(5, 3, 9), "resolve", "调解成功"));
+        events.push(event(id, at(5, 4, 9), "followup", ""));
+        events.push(event(id, at(5, 4, 10), "rate", rating));
+        if rating == "unsatisfied" {
+            // As stored after the reopening: no resolution stands.
+            c.status = Status::Reopened;
+            c.rating = Some(Rating::Unsatisfied);
+            events.push(event(id, at(5, 4, 10), "reopen", rating));
+        } else {
+            c.status = Status::Closed;
+            c.resolved_at = Some(at(5, 3, 9));
+            c.closed_at = Some(at(5, 4, 10));
+            c.rating = Rating::parse(rating);
+            events.push(event(id, at(5, 4, 10), "close", rating));
+        }
+        cases.push(c);
+    }
+    let f = Figures::compute(&code("xq"), may, at(6, 1, 9), &cases, &events, &[]);
+    assert_eq!(f.satisfaction, Ratio { part: 4, whole: 5 });
+    assert_eq!(f.satisfaction.permille(), Some(800));
+    assert_eq!(f.answered, Ratio { part: 5, whole: 5 });
+    assert_eq!((f.total.resolved, f.total.closed, f.total.open), (5, 4, 1));
+    // The reopened dispute was resolved in May: it counts for mediation too.
+    assert_eq!(f.mediation, Ratio { part: 5, whole: 5 });
+    // A rating counts in the period it was given, not the resolution's.
+    let june = may.next(SH);
+    let mut late = events.clone();
+    late[3].at = at(6, 2, 9);
+    let f = Figures::compute(&code("xq"), june, at(6, 5, 9), &cases, &late, &[]);
+    assert_eq!(f.satisfaction, Ratio { part: 1, whole: 1 });
+}
+
+/// Closed on the 1st, reopened on the 3rd: the 1st still shows it closed
+/// and not open at the day's end, asked on the 5th.
+#[test]
+fn open_at_a_past_end_comes_from_the_events() {
+    let mut c = case(1, "xq.hmk.c1.g3", Category::Hazard, at(5, 1, 9));
+    c.status = Status::Reopened; // as stored now
+    let events = [
+        event(1, at(5, 1, 9), "report", ""),
+        event(1, at(5, 1, 10), "resolve", ""),
+        event(1, at(5, 1, 11), "close", ""),
+        event(1, at(5, 3, 9), "reopen", ""),
+    ];
+    let day = |d: u32| {
+        let p = Period::of_date(
+            PeriodKind::Day,
+            SH,
+            chrono::NaiveDate::from_ymd_opt(2024, 5, d).unwrap(),
+        );
+        Figures::compute(&code("xq"), p, at(5, 5, 9), [&c], &events, &[]).total
+    };
+    assert_eq!((day(1).closed, day(1).open), (1, 0));
+    assert_eq!(day(2).open, 0);
+    assert_eq!(day(3).open, 1);
+    // Only the events after the 2nd at hand: the reopening says it was closed before.
+    let f = Figures::compute(
+        &code("xq"),
+        Period::parse("2024-05-02", SH, 0).unwrap(),
+        at(5, 5, 9),
+        [&c],
+        &events[3..],
+        &[],
+    );
+    assert_eq!(f.total.open, 0);
+}
