@@ -92,13 +92,7 @@ pub fn headline(l: Locale, f: &Figures, prev: &Figures) -> String {
         ratio(l, f.mediation)
     ));
     t.push('\n');
-    t.push_str(&tr!(
-        l,
-        "群众满意率 {} · 回访应答率 {}",
-        "Satisfaction {} · follow-ups answered {}",
-        ratio(l, f.satisfaction),
-        ratio(l, f.answered)
-    ));
+    t.push_str(&satisfaction_line(l, f));
     t.push('\n');
     t.push_str(&tr!(
         l,
@@ -118,6 +112,17 @@ pub fn headline(l: Locale, f: &Figures, prev: &Figures) -> String {
         percent(a.acknowledgement.permille())
     ));
     t
+}
+
+/// `群众满意率 80.0%（4/5） · 回访应答率 …`: every rating given in the period.
+pub fn satisfaction_line(l: Locale, f: &Figures) -> String {
+    tr!(
+        l,
+        "群众满意率 {} · 回访应答率 {}",
+        "Satisfaction {} · follow-ups answered {}",
+        ratio(l, f.satisfaction),
+        ratio(l, f.answered)
+    )
 }
 
 /// The full `/stats` reply (also the body of the 旬判 and 月结 reports).

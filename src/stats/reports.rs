@@ -24,7 +24,8 @@ use crate::store::{groups, nodes};
 use crate::tr;
 
 use super::render::{
-    Names, child_lines, counts_line, late_note, node_label, quiet_report, stats_text,
+    Names, child_lines, counts_line, late_note, node_label, quiet_report, satisfaction_line,
+    stats_text,
 };
 use super::{chart, export, gather};
 
@@ -256,6 +257,10 @@ impl ReportJob {
 /// report and one line for the quiet ones.
 pub fn daily(l: Locale, f: &Figures, names: &Names) -> String {
     let mut t = format!("{}\n{}", f.period.label(), counts_line(l, &f.total));
+    if f.satisfaction.whole > 0 {
+        t.push('\n');
+        t.push_str(&satisfaction_line(l, f));
+    }
     for line in child_lines(l, f, names, |code, c| {
         format!("{}：{}", node_label(names, code), counts_line(l, c))
     }) {
