@@ -29,9 +29,8 @@ pub struct Report {
 }
 
 /// Loads the records of both periods once and computes both. Events are read
-/// from the previous period's start up to now (or the period's end, if
-/// later): the figures count each event in its own period, and a rating
-/// given after the period still answers a follow-up of it.
+/// up to the period's end only, so a past period's figures stay as they were
+/// reported (the daily report and a later `/stats` for that day agree).
 pub async fn gather(
     source: &dyn StatsSource,
     root: &NodeCode,
@@ -41,9 +40,7 @@ pub async fn gather(
 ) -> anyhow::Result<Report> {
     let previous = period.previous(tz);
     let cases = source.cases(root, previous.start, period.end).await?;
-    let events = source
-        .events(root, previous.start, period.end.max(now + 1))
-        .await?;
+    let events = source.events(root, previous.start, period.end).await?;
     let alerts = source.alerts(root, previous.start, period.end).await?;
     let figures = Figures::compute(root, period, now, &cases, &events, &alerts);
     let prev = Figures::compute(root, previous, now, &cases, &events, &alerts);

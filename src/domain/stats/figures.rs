@@ -9,14 +9,16 @@
 //!   `fail` or `close` event in the period — a case counts once per period
 //!   however often it happened, and still counts if it was reopened later;
 //! - 在办 / 超期 (open / overdue): the state at the period's end (or now, if
-//!   the period has not ended), from the last status change before it;
+//!   the period has not ended), from the last status change before it (a
+//!   case with no event in the loaded window keeps its stored state, so a
+//!   change after a past period's end can still show there);
 //! - 矛盾纠纷化解成功率: disputes whose last outcome in the period was
 //!   resolved ÷ disputes with an outcome (resolved or failed) in the period;
 //! - 群众满意率: every rating given in the period, in the period it was
 //!   given: (满意 + 基本满意) ÷ all ratings. A 不满意 reopens its case and
 //!   still counts (平安不平安数据说了算、满意不满意群众说了算);
 //! - 回访应答率: resolutions in the period that the reporter was asked
-//!   about (or rated unasked) ÷ those, the part rated by now.
+//!   about (or rated unasked) by the events at hand ÷ those, the part rated.
 //!
 //! A case belongs to the grid it was reported in (an escalated case still
 //! counts where it arose).
@@ -184,7 +186,7 @@ impl Counts {
     }
 }
 
-/// Resolutions in the period that were followed up: (asked, rated by now).
+/// Resolutions in the period that were followed up: rated ÷ asked.
 fn followups(marks: &Marks, period: &Period) -> Ratio {
     let mut r = Ratio::default();
     // The resolution being followed up: (its time, asked, rated).
@@ -223,7 +225,7 @@ fn followups(marks: &Marks, period: &Period) -> Ratio {
 impl Figures {
     /// Computes the figures of `root`'s subtree over `period`, as known at
     /// `now`, from the cases and their `events` (all of them from some time
-    /// before the period up to now; others are ignored).
+    /// before the period to its end; others are ignored).
     pub fn compute<'a>(
         root: &NodeCode,
         period: Period,
