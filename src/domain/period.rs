@@ -188,20 +188,14 @@ impl Period {
         }
     }
 
-    /// Parses `today|week|xun|month|YYYY-MM|YYYY-MM-DD|FROM..TO` relative to
+    /// Parses a period word ([`WORDS`]: 今天, 本周, 上月, today,
+    /// last-month, …), `YYYY-MM`, `YYYY-MM-DD` or `FROM..TO`, relative to
     /// `now`; a written date outside [`YEARS`] is `OutOfRange`.
     pub fn parse(raw: &str, tz: Tz, now: i64) -> Result<Period, PeriodError> {
         let raw = raw.trim();
         let unknown = || PeriodError::Unknown(raw.to_string());
-        let kind = match raw.to_ascii_lowercase().as_str() {
-            "today" | "day" | "今日" | "今天" | "日" => Some(PeriodKind::Day),
-            "week" | "本周" | "周" => Some(PeriodKind::Week),
-            "xun" | "本旬" | "旬" => Some(PeriodKind::Xun),
-            "month" | "本月" | "月" => Some(PeriodKind::Month),
-            _ => None,
-        };
-        if let Some(kind) = kind {
-            return Ok(Period::containing(kind, tz, now));
+        if let Some(word) = PeriodWord::parse(raw) {
+            return Ok(word.period(tz, now));
         }
         if let Some((from, to)) = raw.split_once("..") {
             let from = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d").map_err(|_| unknown())?;
@@ -229,6 +223,70 @@ impl Period {
             return Err(PeriodError::OutOfRange);
         }
         Ok(Period::of_date(kind, tz, date))
+    }
+}
+
+/// A period named relative to today: this one or the one before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodWord {
+    pub kind: PeriodKind,
+    /// 0 = the one holding today, 1 = the one before.
+    pub back: u8,
+}
+
+/// The words for periods, as people write them: (word, kind, periods back).
+/// English words are taken in any case and with `_` for `-`; nothing else
+/// is a word (`lastmonth` run together is refused, not guessed at).
+pub const WORDS: &[(&str, PeriodKind, u8)] = &[
+    ("今天", PeriodKind::Day, 0),
+    ("今日", PeriodKind::Day, 0),
+    ("日", PeriodKind::Day, 0),
+    ("昨天", PeriodKind::Day, 1),
+    ("昨日", PeriodKind::Day, 1),
+    ("本周", PeriodKind::Week, 0),
+    ("这周", PeriodKind::Week, 0),
+    ("周", PeriodKind::Week, 0),
+    ("上周", PeriodKind::Week, 1),
+    ("本旬", PeriodKind::Xun, 0),
+    ("旬", PeriodKind::Xun, 0),
+    // Not 上旬: that is the 1st–10th of a month, not the previous 旬.
+    ("上一旬", PeriodKind::Xun, 1),
+    ("本月", PeriodKind::Month, 0),
+    ("这个月", PeriodKind::Month, 0),
+    ("月", PeriodKind::Month, 0),
+    ("上月", PeriodKind::Month, 1),
+    ("上个月", PeriodKind::Month, 1),
+    ("today", PeriodKind::Day, 0),
+    ("day", PeriodKind::Day, 0),
+    ("yesterday", PeriodKind::Day, 1),
+    ("week", PeriodKind::Week, 0),
+    ("this-week", PeriodKind::Week, 0),
+    ("last-week", PeriodKind::Week, 1),
+    ("xun", PeriodKind::Xun, 0),
+    ("this-xun", PeriodKind::Xun, 0),
+    ("last-xun", PeriodKind::Xun, 1),
+    ("month", PeriodKind::Month, 0),
+    ("this-month", PeriodKind::Month, 0),
+    ("last-month", PeriodKind::Month, 1),
+];
+
+impl PeriodWord {
+    /// One of [`WORDS`]; English ones in any case, `_` taken for `-`.
+    pub fn parse(raw: &str) -> Option<PeriodWord> {
+        let word = raw.trim().to_ascii_lowercase().replace('_', "-");
+        WORDS
+            .iter()
+            .find(|(w, _, _)| *w == word)
+            .map(|&(_, kind, back)| PeriodWord { kind, back })
+    }
+
+    /// The period it names at `now`.
+    pub fn period(self, tz: Tz, now: i64) -> Period {
+        let mut p = Period::containing(self.kind, tz, now);
+        for _ in 0..self.back {
+            p = p.previous(tz);
+        }
+        p
     }
 }
 
@@ -326,9 +384,82 @@ mod tests {
             Err(PeriodError::Backwards)
         );
         assert!(Period::parse("2020-01-01..2024-01-01", SH, now).is_err());
-        assert!(Period::parse("yesterday", SH, now).is_err());
+        assert_eq!(
+            Period::parse("yesterday", SH, now).unwrap().first,
+            date(2024, 5, 14)
+        );
+        assert!(Period::parse("lastmonth", SH, now).is_err());
         assert!(Period::parse("2024-13", SH, now).is_err());
         assert!(Period::parse("", SH, now).is_err());
+    }
+
+    #[test]
+    fn period_words_in_both_languages() {
+        let now = at(2024, 5, 15, 10, 0); // a Wednesday in the second 旬
+        let first = |raw: &str| {
+            let p = Period::parse(raw, SH, now).unwrap();
+            (p.kind, p.first, p.last)
+        };
+        use PeriodKind::*;
+        for (words, expected) in [
+            (
+                &["上月", "上个月", "last-month", "Last_Month", "LAST-MONTH"][..],
+                (Month, date(2024, 4, 1), date(2024, 4, 30)),
+            ),
+            (
+                &["本月", "month", "this-month"][..],
+                (Month, date(2024, 5, 1), date(2024, 5, 31)),
+            ),
+            (
+                &["本旬", "旬", "xun", "this-xun"][..],
+                (Xun, date(2024, 5, 11), date(2024, 5, 20)),
+            ),
+            (
+                &["上一旬", "last-xun"][..],
+                (Xun, date(2024, 5, 1), date(2024, 5, 10)),
+            ),
+            (
+                &["本周", "week", "this-week"][..],
+                (Week, date(2024, 5, 13), date(2024, 5, 19)),
+            ),
+            (
+                &["上周", "last-week"][..],
+                (Week, date(2024, 5, 6), date(2024, 5, 12)),
+            ),
+            (
+                &["今天", "today", " Today "][..],
+                (Day, date(2024, 5, 15), date(2024, 5, 15)),
+            ),
+            (
+                &["昨天", "yesterday"][..],
+                (Day, date(2024, 5, 14), date(2024, 5, 14)),
+            ),
+        ] {
+            for w in words {
+                assert_eq!(first(w), expected, "{w}");
+            }
+        }
+        // 上旬 is the 1st–10th of a month, not "the previous 旬": not a word.
+        for raw in [
+            "lastmonth",
+            "last month",
+            "上旬",
+            "last-year",
+            "last-",
+            "上",
+        ] {
+            assert!(
+                matches!(Period::parse(raw, SH, now), Err(PeriodError::Unknown(_))),
+                "{raw}"
+            );
+        }
+        // January's 上月 is the December before.
+        let jan = at(2025, 1, 3, 9, 0);
+        let dec = Period::parse("上月", SH, jan).unwrap();
+        assert_eq!(
+            (dec.first, dec.last),
+            (date(2024, 12, 1), date(2024, 12, 31))
+        );
     }
 
     #[test]
@@ -406,6 +537,29 @@ mod tests {
             prop_assert_eq!(p.end - p.start, days * 86_400);
             prop_assert_eq!(p.previous(SH).end, p.start);
             prop_assert_eq!(p.next(SH).start, p.end);
+        }
+
+        /// Every word names the period holding now, or the one just
+        /// before; the two meet; English words ignore case.
+        #[test]
+        fn words_name_this_or_the_previous_period(
+            i in 0..WORDS.len(),
+            t in 946_684_800i64..4_102_444_800,
+            zone in prop_oneof![Just(SH), Just(chrono_tz::Europe::Berlin), Just(chrono_tz::America::New_York)],
+        ) {
+            let (word, kind, back) = WORDS[i];
+            let p = Period::parse(word, zone, t).unwrap();
+            let this = Period::containing(kind, zone, t);
+            prop_assert_eq!(p.kind, kind);
+            if back == 0 {
+                prop_assert_eq!(p, this);
+                prop_assert!(p.contains(t));
+            } else {
+                prop_assert_eq!(p.next(zone), this);
+                prop_assert_eq!(p.end, this.start);
+                prop_assert!(!p.contains(t));
+            }
+            prop_assert_eq!(Period::parse(&word.to_uppercase(), zone, t).unwrap(), p);
         }
 
         #[test]

@@ -125,7 +125,7 @@ fn bars(
     chart
         .draw_series(resolved)
         .map_err(draw_err)?
-        .label(tr!(l, "已办结", "resolved"))
+        .label(tr!(l, "已解决", "resolved"))
         .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], green.filled()));
     let open = rows.iter().enumerate().map(|(i, (_, c))| {
         let mut r = Rectangle::new(
@@ -173,7 +173,7 @@ mod font_tests {
     #[test]
     fn bundled_font_covers_chinese_latin_and_digits() {
         let face = ttf_parser::Face::parse(super::FONT, 0).expect("the bundled font parses");
-        for c in "西区案件统计按类别已办结在办0123456789-–.%ABCxyz".chars() {
+        for c in "西区案件统计按类别已解决办结在办0123456789-–.%ABCxyz".chars() {
             assert!(face.glyph_index(c).is_some(), "no glyph for {c:?}");
         }
     }

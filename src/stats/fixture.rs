@@ -101,18 +101,38 @@ pub fn year(start: i64, days: i64, cases: usize, events_per_case: usize, seed: u
             },
             summary: format!("第{id}号事项：楼道堆放杂物"),
         });
+        // The events as the bot records them: reported, accepted, notes,
+        // then the outcome, the follow-up question and the rating.
+        let handler = Some((handler_id, format!("网格员{handler_id}")));
+        let mut push = |at: i64, action: &str, actor: Option<(i64, String)>, note: String| {
+            if at < now {
+                out.events.push(EventRecord {
+                    case_id: id,
+                    at,
+                    action: action.into(),
+                    actor: EventActor::person(actor),
+                    note,
+                });
+            }
+        };
+        push(opened_at, "report", None, String::new());
         let n = rng.random_range(events_per_case.saturating_sub(2)..=events_per_case + 2);
-        for k in 0..n {
-            let at = (opened_at + took * k as i64 / n.max(1) as i64).min(now - 1);
-            out.events.push(EventRecord {
-                case_id: id,
-                at,
-                action: ["opened", "accepted", "note", "in_progress", "resolved"][k.min(4)].into(),
-                actor: EventActor::person(
-                    (k > 0).then(|| (handler_id, format!("网格员{handler_id}"))),
-                ),
-                note: format!("进展 {k}"),
-            });
+        for k in 1..n.max(2) {
+            let at = opened_at + took * k as i64 / n.max(2) as i64;
+            let action = if k == 1 { "accept" } else { "note" };
+            push(at, action, handler.clone(), format!("进展 {k}"));
+        }
+        if let Some(t) = resolved_at {
+            push(t, "resolve", handler.clone(), "已办理".into());
+        }
+        if let Some(t) = failed_at {
+            push(t, "fail", handler.clone(), "调解未成".into());
+        }
+        if let (true, Some(t)) = (asked, resolved_at) {
+            push(t + 86_400, "followup", None, String::new());
+            if let Some(r) = rating.flatten() {
+                push(t + 90_000, "rate", None, r.key().into());
+            }
         }
     }
     for d in 0..days {
@@ -221,18 +241,42 @@ pub fn report_month() -> Records {
         out.events.push(EventRecord {
             case_id: c.id,
             at: c.opened_at,
-            action: "opened".into(),
+            action: "report".into(),
             actor: EventActor::System,
             note: String::new(),
         });
-        if let Some(t) = c.resolved_at.or(c.failed_at) {
+        let outcome = match (c.resolved_at, c.failed_at) {
+            (Some(t), _) => Some((t, "resolve")),
+            (_, Some(t)) => Some((t, "fail")),
+            _ => None,
+        };
+        if let Some((t, action)) = outcome {
             out.events.push(EventRecord {
                 case_id: c.id,
                 at: t,
-                action: c.status.key().into(),
+                action: action.into(),
                 actor: EventActor::person(c.handler.clone()),
                 note: "已调解".into(),
             });
+        }
+        // Asked an hour after the resolution, rated an hour later.
+        if let (true, Some(t)) = (c.asked_followup, c.resolved_at) {
+            out.events.push(EventRecord {
+                case_id: c.id,
+                at: t + 3_600,
+                action: "followup".into(),
+                actor: EventActor::System,
+                note: String::new(),
+            });
+            if let Some(r) = c.rating {
+                out.events.push(EventRecord {
+                    case_id: c.id,
+                    at: t + 7_200,
+                    action: "rate".into(),
+                    actor: EventActor::System,
+                    note: r.key().into(),
+                });
+            }
         }
     }
     for (id, day) in [(1, 3), (2, 12), (3, 28)] {

@@ -30,7 +30,9 @@ pub struct Report {
     pub skipped: Vec<String>,
 }
 
-/// Loads the records of both periods once and computes both.
+/// Loads the records of both periods once and computes both. Events are read
+/// up to the period's end only, so a past period's figures stay as they were
+/// reported (the daily report and a later `/stats` for that day agree).
 pub async fn gather(
     source: &dyn StatsSource,
     root: &NodeCode,
@@ -41,11 +43,16 @@ pub async fn gather(
     let previous = period.previous(tz);
     let Loaded {
         records: cases,
-        skipped,
+        mut skipped,
     } = source.cases(root, previous.start, period.end).await?;
+    let Loaded {
+        records: events,
+        skipped: bad_events,
+    } = source.events(root, previous.start, period.end).await?;
+    skipped.extend(bad_events);
     let alerts = source.alerts(root, previous.start, period.end).await?;
-    let figures = Figures::compute(root, period, now, &cases, &alerts);
-    let prev = Figures::compute(root, previous, now, &cases, &alerts);
+    let figures = Figures::compute(root, period, now, &cases, &events, &alerts);
+    let prev = Figures::compute(root, previous, now, &cases, &events, &alerts);
     Ok(Report {
         figures,
         previous: prev,

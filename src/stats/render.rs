@@ -61,11 +61,12 @@ pub fn node_label(names: &Names, code: &NodeCode) -> String {
 pub fn counts_line(l: Locale, c: &Counts) -> String {
     tr!(
         l,
-        "新增 {} · 办结 {} · 未化解 {} · 在办 {} · 超期 {}",
-        "new {} · resolved {} · failed {} · open {} · overdue {}",
+        "新增 {} · 已解决 {} · 调解未成 {} · 已办结 {} · 在办 {} · 超期 {}",
+        "new {} · resolved {} · failed {} · closed {} · open {} · overdue {}",
         int(c.opened),
         int(c.resolved),
         int(c.failed),
+        int(c.closed),
         int(c.open),
         int(c.overdue)
     )
@@ -78,7 +79,7 @@ pub fn headline(l: Locale, f: &Figures, prev: &Figures) -> String {
     t.push('\n');
     t.push_str(&tr!(
         l,
-        "环比：新增 {}，办结 {}",
+        "环比：新增 {}，已解决 {}",
         "vs previous period: new {}, resolved {}",
         change(prev.total.opened, f.total.opened),
         change(prev.total.resolved, f.total.resolved)
@@ -91,18 +92,12 @@ pub fn headline(l: Locale, f: &Figures, prev: &Figures) -> String {
         ratio(l, f.mediation)
     ));
     t.push('\n');
-    t.push_str(&tr!(
-        l,
-        "群众满意率 {} · 回访应答率 {}",
-        "Satisfaction {} · follow-ups answered {}",
-        ratio(l, f.satisfaction),
-        ratio(l, f.answered)
-    ));
+    t.push_str(&satisfaction_line(l, f));
     t.push('\n');
     t.push_str(&tr!(
         l,
-        "挂牌督办 {} 件，按期办结 {} 件",
-        "Supervised {}, closed on time {}",
+        "挂牌督办 {} 件，按期完成 {} 件",
+        "Supervised {}, done on time {}",
         int(f.supervised_on_time.whole),
         int(f.supervised_on_time.part)
     ));
@@ -119,6 +114,17 @@ pub fn headline(l: Locale, f: &Figures, prev: &Figures) -> String {
     t
 }
 
+/// `群众满意率 80.0%（4/5） · 回访应答率 …`: every rating given in the period.
+pub fn satisfaction_line(l: Locale, f: &Figures) -> String {
+    tr!(
+        l,
+        "群众满意率 {} · 回访应答率 {}",
+        "Satisfaction {} · follow-ups answered {}",
+        ratio(l, f.satisfaction),
+        ratio(l, f.answered)
+    )
+}
+
 /// The full `/stats` reply (also the body of the 旬判 and 月结 reports).
 pub fn stats_text(l: Locale, f: &Figures, prev: &Figures, names: &Names) -> String {
     let mut t = tr!(
@@ -131,7 +137,7 @@ pub fn stats_text(l: Locale, f: &Figures, prev: &Figures, names: &Names) -> Stri
     t.push_str(&headline(l, f, prev));
     t.push_str(&tr!(
         l,
-        "\n\n<b>按类别</b>（新增/办结/在办/超期 · 环比）",
+        "\n\n<b>按类别</b>（新增/已解决/在办/超期 · 环比）",
         "\n\n<b>By category</b> (new/resolved/open/overdue · change)"
     ));
     for (cat, c) in &f.by_category {
@@ -165,16 +171,20 @@ pub fn stats_text(l: Locale, f: &Figures, prev: &Figures, names: &Names) -> Stri
             int(c.overdue)
         ));
     }
-    if !f.by_child.is_empty() {
+    let lines = child_lines(l, f, names, |code, c| {
+        let rate = f.mediation_by_child.get(code).copied().unwrap_or_default();
+        format!(
+            "{}\n  {} · {}",
+            node_label(names, code),
+            counts_line(l, c),
+            tr!(l, "化解率 {}", "mediation {}", percent(rate.permille()))
+        )
+    });
+    if !lines.is_empty() {
         t.push_str(&tr!(l, "\n\n<b>按下级</b>", "\n\n<b>By node</b>"));
-        for (code, c) in &f.by_child {
-            let rate = f.mediation_by_child.get(code).copied().unwrap_or_default();
-            t.push_str(&format!(
-                "\n{}\n  {} · {}",
-                node_label(names, code),
-                counts_line(l, c),
-                tr!(l, "化解率 {}", "mediation {}", percent(rate.permille()))
-            ));
+        for line in lines {
+            t.push('\n');
+            t.push_str(&line);
         }
     }
     if f.total == Counts::default() && f.alerts.issued == 0 {
@@ -183,6 +193,52 @@ pub fn stats_text(l: Locale, f: &Figures, prev: &Figures, names: &Names) -> Stri
             "\n\n本期没有案件和警情。",
             "\n\nNo cases and no alerts in this period."
         ));
+    }
+    t
+}
+
+/// One line per child node with something to report (`line`), then the
+/// quiet ones — nothing happened, nothing overdue, or no cases at all — folded
+/// into one line: `无新情况：第四网格、清香坪社区`.
+pub fn child_lines(
+    l: Locale,
+    f: &Figures,
+    names: &Names,
+    line: impl Fn(&NodeCode, &Counts) -> String,
+) -> Vec<String> {
+    let mut quiet: Vec<&NodeCode> = names
+        .keys()
+        .filter(|c| c.parent().as_ref() == Some(&f.root) && !f.by_child.contains_key(*c))
+        .collect();
+    let mut out = Vec::new();
+    for (code, c) in &f.by_child {
+        if c.is_quiet() {
+            quiet.push(code);
+        } else {
+            out.push(line(code, c));
+        }
+    }
+    if !quiet.is_empty() {
+        quiet.sort();
+        let named: Vec<String> = quiet
+            .into_iter()
+            .map(|c| names.get(c).map_or_else(|| c.to_string(), |n| esc(n)))
+            .collect();
+        out.push(tr!(
+            l,
+            "无新情况：{}",
+            "Nothing new: {}",
+            named.join(if l.is_en() { ", " } else { "、" })
+        ));
+    }
+    out
+}
+
+/// A whole report with nothing to report, in one line (after its title).
+pub fn quiet_report(l: Locale, f: &Figures) -> String {
+    let mut t = tr!(l, "{} 无新情况", "{} nothing new", f.period.label());
+    if f.total.open > 0 {
+        t.push_str(&tr!(l, "（在办 {} 件）", " ({} open)", int(f.total.open)));
     }
     t
 }

@@ -23,7 +23,10 @@ use crate::store::outbox::Outgoing;
 use crate::store::{groups, nodes};
 use crate::tr;
 
-use super::render::{Names, counts_line, late_note, node_label, skipped_note, stats_text};
+use super::render::{
+    Names, child_lines, counts_line, late_note, node_label, quiet_report, satisfaction_line,
+    skipped_note, stats_text,
+};
 use super::{chart, export, gather};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +236,15 @@ impl ReportJob {
         let report = gather(app.stats.as_ref(), code, period, tz, now).await?;
         let head = self.head(app, code, names, slot, late);
         let mut skipped = report.skipped.clone();
+        // Nothing to report: one line instead of pages of zeros (the 周排
+        // still lists open cases, if there are any).
+        if report.figures.is_quiet()
+            && (self.kind != ReportKind::Weekly || report.figures.total.open == 0)
+        {
+            let line = quiet_report(l, &report.figures);
+            let note = skipped_note(l, &skipped);
+            return Ok(vec![Outgoing::text(chat, format!("{head}\n{line}{note}"))]);
+        }
         let body = match self.kind {
             ReportKind::Daily => daily(l, &report.figures, names),
             ReportKind::Weekly => {
@@ -281,15 +293,19 @@ impl ReportJob {
     }
 }
 
-/// 日报: today's new, resolved and overdue, then one line per child node.
+/// 日报: today's figures, then one line per child node with something to
+/// report and one line for the quiet ones.
 pub fn daily(l: Locale, f: &Figures, names: &Names) -> String {
     let mut t = format!("{}\n{}", f.period.label(), counts_line(l, &f.total));
-    for (code, c) in &f.by_child {
-        t.push_str(&format!(
-            "\n{}：{}",
-            node_label(names, code),
-            counts_line(l, c)
-        ));
+    if f.satisfaction.whole > 0 {
+        t.push('\n');
+        t.push_str(&satisfaction_line(l, f));
+    }
+    for line in child_lines(l, f, names, |code, c| {
+        format!("{}：{}", node_label(names, code), counts_line(l, c))
+    }) {
+        t.push('\n');
+        t.push_str(&line);
     }
     t
 }

@@ -32,7 +32,8 @@ impl<T> From<Vec<T>> for Loaded<T> {
 /// Records of `root`'s subtree relevant to `[from, to)`.
 pub trait StatsSource: Send + Sync {
     /// Cases reported in the subtree, opened before `to` and not ended
-    /// before `from` (their open/overdue state matters), or touched in between.
+    /// before `from` (their open/overdue state matters), or with an event in
+    /// between (a case resolved long ago may be closed or rated now).
     fn cases<'a>(
         &'a self,
         root: &'a NodeCode,
@@ -95,10 +96,16 @@ impl Records {
 
     /// The same selection as the SQL loader will make.
     pub fn cases_in(&self, root: &NodeCode, from: i64, to: i64) -> Vec<CaseRecord> {
+        let touched: std::collections::HashSet<i64> = self
+            .events
+            .iter()
+            .filter(|e| from <= e.at && e.at < to)
+            .map(|e| e.case_id)
+            .collect();
         self.cases
             .iter()
             .filter(|c| c.grid_code.is_within(root) && c.opened_at < to)
-            .filter(|c| c.ended_at().is_none_or(|e| e >= from))
+            .filter(|c| c.ended_at().is_none_or(|e| e >= from) || touched.contains(&c.id))
             .cloned()
             .collect()
     }

@@ -61,14 +61,14 @@ const GOLDEN_ZH: &str = concat!(
     "📊 <b>西区 <code>xq</code> 统计</b>\n",
     "2024-05-01–2024-05-31\n",
     "\n",
-    "新增 1,587 · 办结 1,494 · 未化解 63 · 在办 30 · 超期 30\n",
-    "环比：新增 −8.7%，办结 −14.0%\n",
+    "新增 1,587 · 已解决 1,494 · 调解未成 63 · 已办结 0 · 在办 30 · 超期 30\n",
+    "环比：新增 −8.7%，已解决 −14.0%\n",
     "矛盾纠纷化解成功率 95.9%（1,494/1,557）\n",
     "群众满意率 94.7%（90/95） · 回访应答率 95.0%（95/100）\n",
-    "挂牌督办 5 件，按期办结 4 件\n",
+    "挂牌督办 5 件，按期完成 4 件\n",
     "警情提示 3 条 · 送达率 99.2% · 确认率 80.0%\n",
     "\n",
-    "<b>按类别</b>（新增/办结/在办/超期 · 环比）\n",
+    "<b>按类别</b>（新增/已解决/在办/超期 · 环比）\n",
     "矛盾纠纷 1,557/1,494/0/0 · −10.4%\n",
     "安全隐患 30/0/30/30 · —\n",
     "\n",
@@ -79,19 +79,19 @@ const GOLDEN_ZH: &str = concat!(
     "\n",
     "<b>按下级</b>\n",
     "河门口&lt;街道&gt; <code>xq.hmk</code>\n",
-    "  新增 1,030 · 办结 960 · 未化解 40 · 在办 30 · 超期 30 · 化解率 96.0%\n",
+    "  新增 1,030 · 已解决 960 · 调解未成 40 · 已办结 0 · 在办 30 · 超期 30 · 化解率 96.0%\n",
     "清香坪街道 <code>xq.qxp</code>\n",
-    "  新增 557 · 办结 534 · 未化解 23 · 在办 0 · 超期 0 · 化解率 95.8%"
+    "  新增 557 · 已解决 534 · 调解未成 23 · 已办结 0 · 在办 0 · 超期 0 · 化解率 95.8%"
 );
 const GOLDEN_EN: &str = concat!(
     "📊 <b>Statistics of 西区 <code>xq</code></b>\n",
     "2024-05-01–2024-05-31\n",
     "\n",
-    "new 1,587 · resolved 1,494 · failed 63 · open 30 · overdue 30\n",
+    "new 1,587 · resolved 1,494 · failed 63 · closed 0 · open 30 · overdue 30\n",
     "vs previous period: new −8.7%, resolved −14.0%\n",
     "Dispute mediation success 95.9% (1,494/1,557)\n",
     "Satisfaction 94.7% (90/95) · follow-ups answered 95.0% (95/100)\n",
-    "Supervised 5, closed on time 4\n",
+    "Supervised 5, done on time 4\n",
     "Alerts 3 · delivered 99.2% · acknowledged 80.0%\n",
     "\n",
     "<b>By category</b> (new/resolved/open/overdue · change)\n",
@@ -105,9 +105,9 @@ const GOLDEN_EN: &str = concat!(
     "\n",
     "<b>By node</b>\n",
     "河门口&lt;街道&gt; <code>xq.hmk</code>\n",
-    "  new 1,030 · resolved 960 · failed 40 · open 30 · overdue 30 · mediation 96.0%\n",
+    "  new 1,030 · resolved 960 · failed 40 · closed 0 · open 30 · overdue 30 · mediation 96.0%\n",
     "清香坪街道 <code>xq.qxp</code>\n",
-    "  new 557 · resolved 534 · failed 23 · open 0 · overdue 0 · mediation 95.8%"
+    "  new 557 · resolved 534 · failed 23 · closed 0 · open 0 · overdue 0 · mediation 95.8%"
 );
 
 #[tokio::test]

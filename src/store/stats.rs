@@ -150,9 +150,11 @@ impl StatsSource for StoreStats {
                  h.first_name AS handler_name, c.reporter_id, c.anonymous, r.first_name AS reporter_name, c.text \
                  FROM cases c LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users r ON r.id = c.reporter_id \
                  WHERE {} AND c.opened_at < $3 \
-                 AND NOT (c.status IN ('resolved', 'failed', 'closed') \
+                 AND (NOT (c.status IN ('resolved', 'failed', 'closed') \
                           AND (COALESCE(c.resolved_at, $4) < $4 OR COALESCE(c.failed_at, $4) < $4 \
                                OR COALESCE(c.closed_at, $4) < $4)) \
+                      OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id \
+                                 AND e.at >= $4 AND e.at < $3)) \
                  ORDER BY c.id",
                 within("c.grid_code")
             );

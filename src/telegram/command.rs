@@ -84,10 +84,10 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
     spec!(
         "help",
-        "",
-        "",
-        "可用命令",
-        "what you can do here",
+        "[stats]",
+        "[stats]",
+        "可用命令；/help stats 说明各项统计指标",
+        "what you can do here; /help stats explains the figures",
         Everyone,
         Anywhere
     ),
@@ -302,7 +302,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "resolve",
         "<编号> <结果>",
         "<id> <result>",
-        "办结为已解决",
+        "记为已解决（回访评价后办结）",
         "mark a case resolved",
         Staff,
         Anywhere
@@ -354,8 +354,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
     spec!(
         "stats",
-        "[today|week|xun|month|年-月|起..止] [编码]",
-        "[today|week|xun|month|YYYY-MM|FROM..TO] [code]",
+        "[今天|本周|本旬|本月|上月|年-月|起..止] [编码]",
+        "[today|week|xun|month|last-month|YYYY-MM|FROM..TO] [code]",
         "统计：案件、化解率、满意率、警情",
         "statistics: cases, mediation, satisfaction, alerts",
         Staff,

@@ -186,7 +186,7 @@ impl Step {
             Step::Accept => "受理",
             Step::Assign => "指派",
             Step::Start => "开始处理",
-            Step::Resolve => "办结为已解决",
+            Step::Resolve => "记为已解决",
             Step::Fail => "记为调解未成",
             Step::Escalate => "上报",
             Step::Close => "办结",

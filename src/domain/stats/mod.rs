@@ -6,7 +6,8 @@ pub mod record;
 
 pub use figures::{AlertFigures, Counts, Figures, Ratio, change_permille, child_toward};
 pub use record::{
-    AlertRecord, CaseRecord, Category, EventActor, EventRecord, Rating, Reporter, Status, Tier,
+    AlertRecord, CaseRecord, Category, EventActor, EventRecord, Mark, Rating, Reporter, Status,
+    Tier,
 };
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! store's loaders fill them; tests and the benchmark build them directly).
 
 use crate::domain::NodeCode;
+use crate::domain::case::Step;
 pub use crate::domain::case::{Category, Rating, Status, Tier};
 
 /// Who reported a case, as far as exports may say.
@@ -70,7 +71,7 @@ impl CaseRecord {
 pub struct EventRecord {
     pub case_id: i64,
     pub at: i64,
-    /// `accepted`, `resolved`, `note`, …
+    /// The event kind as stored: `report`, `accept`, `resolve`, `rate`, `note`, …
     pub action: String,
     pub actor: EventActor,
     pub note: String,
@@ -93,6 +94,45 @@ impl EventActor {
         match who {
             Some((id, name)) => EventActor::Person { id, name },
             None => EventActor::System,
+        }
+    }
+}
+
+/// What an event means for the figures, read from its kind (the step's
+/// key, or `report`, `rate`, `followup`); notes, reminders, comments and
+/// the like mean nothing here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Reported,
+    Resolved,
+    Failed,
+    Closed,
+    Reopened,
+    /// Handed to the parent node: open again, even after a failure.
+    Escalated,
+    /// The follow-up question was asked (回访).
+    Asked,
+    /// The reporter's rating, whatever happened to the case afterwards.
+    Rated(Rating),
+}
+
+impl EventRecord {
+    pub fn mark(&self) -> Option<Mark> {
+        if let Some(step) = Step::parse(&self.action) {
+            return match step {
+                Step::Resolve => Some(Mark::Resolved),
+                Step::Fail => Some(Mark::Failed),
+                Step::Close => Some(Mark::Closed),
+                Step::Reopen => Some(Mark::Reopened),
+                Step::Escalate => Some(Mark::Escalated),
+                Step::Accept | Step::Assign | Step::Start => None,
+            };
+        }
+        match self.action.as_str() {
+            "report" => Some(Mark::Reported),
+            "followup" => Some(Mark::Asked),
+            "rate" => Rating::parse(&self.note).map(Mark::Rated),
+            _ => None,
         }
     }
 }

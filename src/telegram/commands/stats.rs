@@ -12,6 +12,15 @@ use crate::telegram::command::{self, CommandSpec};
 use crate::telegram::context::{Ctx, Outcome, UserError};
 use crate::tr;
 
+/// The periods one may write, for refusals.
+pub fn periods_hint(l: crate::i18n::Locale) -> String {
+    tr!(
+        l,
+        "期间可写：今天、昨天、本周、上周、本旬、上一旬、本月、上月，或 2024-05、2024-05-01、2024-05-01..2024-05-10。",
+        "A period is one of: today, yesterday, this-week, last-week, this-xun, last-xun, this-month, last-month, or 2024-05, 2024-05-01, 2024-05-01..2024-05-10."
+    )
+}
+
 struct Request {
     period: Option<Period>,
     code: Option<NodeCode>,
@@ -88,12 +97,13 @@ fn parse(
         match NodeCode::parse(word) {
             Ok(code) if req.code.is_none() => req.code = Some(code),
             _ => {
+                let hint = periods_hint(l);
                 return Err(ctx.usage(
                     spec,
                     tr!(
                         l,
-                        "看不懂「{}」：期间写 today、week、xun、month、2024-05 或 2024-05-01..2024-05-10，节点写编码（如 xq.hmk）。",
-                        "I don't understand “{}”: a period is today, week, xun, month, 2024-05 or 2024-05-01..2024-05-10; a node is its code (like xq.hmk).",
+                        "看不懂「{}」。{hint}节点写编码（如 xq.hmk）。",
+                        "I don't understand “{}”. {hint} A node is its code (like xq.hmk).",
                         esc(word)
                     ),
                 ));
@@ -110,21 +120,26 @@ async fn scope(
     code: Option<NodeCode>,
 ) -> Result<(NodeCode, Names), UserError> {
     let code = match code {
-        Some(c) => c,
+        Some(c) => {
+            // A word that is neither a period nor a node (`lastmonth`) is
+            // refused as both, before any question of permission: it names
+            // no node to be refused for.
+            if !nodes::exists(conn, &c).await? {
+                let hint = periods_hint(ctx.locale);
+                return Err(ctx.usage(
+                    spec,
+                    tr!(
+                        ctx.locale,
+                        "看不懂「{c}」：没有这个期间，也没有节点 {c}（发送 /tree 查看节点）。{hint}",
+                        "I don't understand “{c}”: it is not a period, and there is no node {c} (send /tree to see the nodes). {hint}"
+                    ),
+                ));
+            }
+            c
+        }
         None => ctx.default_scope(conn, spec).await?,
     };
     ctx.require(Action::View(&code))?;
-    if !nodes::exists(conn, &code).await? {
-        // A mistyped period (`lastmonth`) reads as a node code: say both.
-        return Err(ctx.usage(
-            spec,
-            tr!(
-                ctx.locale,
-                "没有节点 {code}（发送 /tree 查看节点）；期间请写 today、week、xun、month、2024-05 或 2024-05-01..2024-05-10。",
-                "There is no node {code} (send /tree to see the nodes); a period is today, week, xun, month, 2024-05 or 2024-05-01..2024-05-10."
-            ),
-        ));
-    }
     let names = nodes::subtree(conn, &code)
         .await?
         .into_iter()
@@ -142,12 +157,13 @@ pub async fn stats(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         Period::containing(crate::domain::period::PeriodKind::Month, tz, ctx.now)
     });
     let report = gather(ctx.app.stats.as_ref(), &code, period, tz, ctx.now).await?;
-    Ok(stats_text(
+    let mut text = stats_text(ctx.locale, &report.figures, &report.previous, &names);
+    text.push_str(&tr!(
         ctx.locale,
-        &report.figures,
-        &report.previous,
-        &names,
-    ))
+        "\n\n各项指标的含义：/help stats",
+        "\n\nWhat the figures mean: /help stats"
+    ));
+    Ok(text)
 }
 
 pub async fn export(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
