@@ -211,3 +211,31 @@ impl Cast {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_bot_may_pin_in_every_group_and_people_answer_to_their_usernames() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("cast.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let sandbox = Sandbox::start().await.unwrap();
+        let cast = seed(&store, &sandbox, &Settings::default(), 1_750_000_000)
+            .await
+            .unwrap();
+        assert!(!cast.groups.is_empty());
+        for g in &cast.groups {
+            assert!(sandbox.bot_can_pin(g.chat_id), "{}", g.title);
+        }
+        let roles: Vec<Role> = PEOPLE.iter().filter_map(|p| p.2.map(|d| d.0)).collect();
+        assert!(roles.contains(&Role::Mediator) && roles.contains(&Role::Police));
+        let chen = cast.person("陈阿姨").unwrap().id;
+        for who in ["@chen_ayi", "chen_ayi", "@Chen_Ayi", &chen.to_string()] {
+            assert_eq!(cast.person(who).map(|p| p.id), Some(chen), "{who}");
+        }
+        assert!(cast.person("@nobody").is_none());
+        store.close().await;
+    }
+}
