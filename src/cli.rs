@@ -79,6 +79,17 @@ pub enum Command {
         /// Port for the sandbox's Bot API server (0 picks a free one).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Where the sandbox's clock starts, in the district's time zone
+        /// (`2025-06-12` or `2025-06-12 10:00`). Default: now, or for a
+        /// script 2025-06-12 10:00, so a story plays the same on any day.
+        #[arg(long, env = "PINGAN_SANDBOX_START")]
+        start: Option<String>,
+        /// Keep the sandbox's data in this database (`sqlite://…` or
+        /// `postgres://…`) instead of a temporary one deleted at the end.
+        /// DATABASE_URL is not used here, so the sandbox never touches the
+        /// bot's real database by accident.
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Write a subtree's cases for a period to an .xlsx (or .csv) file, as /export sends it.
     Export {
@@ -115,12 +126,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let bot = BotConfig::from_env()?;
             crate::app::run(settings, bot, args.options(), crate::app::signal()).await
         }
-        Command::Sandbox { script, port } => {
-            crate::playground::run(
-                settings,
-                crate::playground::PlaygroundOptions { script, port },
-            )
-            .await
+        Command::Sandbox {
+            script,
+            port,
+            start,
+            database,
+        } => {
+            let opts = crate::playground::PlaygroundOptions {
+                script,
+                port,
+                start,
+                database,
+            };
+            crate::playground::run(settings, opts).await
         }
         Command::Export {
             period,

@@ -14,19 +14,42 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let cli = Cli::parse();
-    // The sandbox's console is for people: only warnings unless RUST_LOG says otherwise.
-    let quiet = matches!(cli.command, Some(pingan::cli::Command::Sandbox { .. }));
-    let default = if quiet { "warn" } else { "info,sqlx=warn" };
+    // The sandbox's console is for people: its log goes to a file in the
+    // session's folder (the banner names it), and the terminal stays quiet.
+    let sandbox = matches!(cli.command, Some(pingan::cli::Command::Sandbox { .. }));
+    let log_file = sandbox
+        .then(pingan::playground::open_log)
+        .and_then(|r| match r {
+            Ok(file) => Some(std::sync::Arc::new(file)),
+            Err(e) => {
+                eprintln!("pingan: sandbox log: {e}");
+                None
+            }
+        });
+    let default = if sandbox && log_file.is_none() {
+        "warn"
+    } else {
+        "info,sqlx=warn"
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let writer = tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr);
+    let (writer, ansi) = match log_file {
+        Some(file) => (
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(file),
+            false,
+        ),
+        None => (writer, std::env::var_os("NO_COLOR").is_none()),
+    };
     match cli.log_format {
         LogFormat::Text => tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_writer(writer)
             .init(),
         LogFormat::Json => tracing_subscriber::fmt()
             .json()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
+            .with_writer(writer)
             .init(),
     }
     let runtime = match tokio::runtime::Runtime::new() {

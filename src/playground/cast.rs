@@ -3,9 +3,12 @@
 
 use std::collections::HashSet;
 
+use crate::config::Settings;
 use crate::domain::{Grant, NodeCode, Post, Role};
 use crate::import::{self, Format};
 use crate::sandbox::Sandbox;
+use crate::scheduler::claim_slot;
+use crate::stats::reports::ReportKind;
 use crate::store::{Store, groups, nodes, people};
 
 const XIQU: &str = include_str!("../../examples/xiqu.toml");
@@ -14,6 +17,8 @@ const XIQU: &str = include_str!("../../examples/xiqu.toml");
 #[derive(Debug, Clone)]
 pub struct Person {
     pub name: &'static str,
+    /// Telegram username, without the `@`.
+    pub username: &'static str,
     pub id: i64,
     pub about: &'static str,
 }
@@ -66,6 +71,12 @@ const PEOPLE: &[(&str, &str, Duty, &str)] = &[
         Some((Role::Police, "xq.hmk.c1.g3", Post::A)),
         "社区民警 community police",
     ),
+    (
+        "孙调解员",
+        "sun_tjy",
+        Some((Role::Mediator, "xq.hmk.c1", Post::A)),
+        "河门口社区调解员 community mediator",
+    ),
     ("陈阿姨", "chen_ayi", None, "第三网格居民 resident"),
     ("小周", "xiao_zhou", None, "第三网格居民 resident"),
 ];
@@ -79,8 +90,14 @@ fn bound(code: &NodeCode) -> bool {
 }
 
 /// Fills the database and the sandbox's world. The bot is not running yet:
-/// what the world does now reaches it as updates when it starts.
-pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<Cast> {
+/// what the world does now reaches it as updates when it starts. Seeding a
+/// database seeded before is harmless: the world's ids are the same each time.
+pub async fn seed(
+    store: &Store,
+    sandbox: &Sandbox,
+    settings: &Settings,
+    now: i64,
+) -> anyhow::Result<Cast> {
     let plan = import::parse(Format::Toml, XIQU, &|_: &NodeCode| false)
         .map_err(|e| anyhow::anyhow!("examples/xiqu.toml: {e}"))?;
     let mut tx = store.begin().await?;
@@ -112,7 +129,12 @@ pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<
         } else {
             people::set_grid(&mut tx, id, &NodeCode::parse("xq.hmk.c1.g3")?).await?;
         }
-        cast.people.push(Person { name, id, about });
+        cast.people.push(Person {
+            name,
+            username,
+            id,
+            about,
+        });
     }
     let leader = cast.people[0].id;
     let mut seen = HashSet::new();
@@ -137,6 +159,19 @@ pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<
             code: node.code.clone(),
         });
     }
+    // The district has been running: the latest report of each kind went out
+    // on time, so the bot does not start by skipping (and logging) old slots.
+    let r = &settings.reports;
+    for (kind, schedule) in [
+        (ReportKind::Daily, &r.daily),
+        (ReportKind::Weekly, &r.weekly),
+        (ReportKind::Xun, &r.xun),
+        (ReportKind::Monthly, &r.monthly),
+    ] {
+        if let Some(slot) = schedule.latest_at_or_before(settings.tz, now) {
+            claim_slot(&mut tx, kind.job_name(), slot, now).await?;
+        }
+    }
     tx.commit().await?;
     // Everyone has started the bot, so it may write to them privately.
     for p in &cast.people {
@@ -146,11 +181,13 @@ pub async fn seed(store: &Store, sandbox: &Sandbox, now: i64) -> anyhow::Result<
 }
 
 impl Cast {
+    /// By name, `@username` (or the bare username), or numeric id.
     pub fn person(&self, who: &str) -> Option<&Person> {
-        let who = who.trim_start_matches('@');
-        self.people
-            .iter()
-            .find(|p| p.name == who || p.id.to_string() == who)
+        let who = who.trim();
+        let bare = who.strip_prefix('@').unwrap_or(who);
+        self.people.iter().find(|p| {
+            p.name == who || p.username.eq_ignore_ascii_case(bare) || p.id.to_string() == who
+        })
     }
 
     pub fn group(&self, place: &str) -> Option<&Group> {
@@ -172,5 +209,33 @@ impl Cast {
                     .find(|p| p.id == chat)
                     .map(|p| format!("私聊·{}", p.name))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_bot_may_pin_in_every_group_and_people_answer_to_their_usernames() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("cast.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let sandbox = Sandbox::start().await.unwrap();
+        let cast = seed(&store, &sandbox, &Settings::default(), 1_750_000_000)
+            .await
+            .unwrap();
+        assert!(!cast.groups.is_empty());
+        for g in &cast.groups {
+            assert!(sandbox.bot_can_pin(g.chat_id), "{}", g.title);
+        }
+        let roles: Vec<Role> = PEOPLE.iter().filter_map(|p| p.2.map(|d| d.0)).collect();
+        assert!(roles.contains(&Role::Mediator) && roles.contains(&Role::Police));
+        let chen = cast.person("陈阿姨").unwrap().id;
+        for who in ["@chen_ayi", "chen_ayi", "@Chen_Ayi", &chen.to_string()] {
+            assert_eq!(cast.person(who).map(|p| p.id), Some(chen), "{who}");
+        }
+        assert!(cast.person("@nobody").is_none());
+        store.close().await;
     }
 }

@@ -5,12 +5,18 @@
 //! ([`cast`]), and a console ([`line`]) where a person acts as anyone in any
 //! group and sees the bot's replies as they arrive. `--script FILE` plays a
 //! story instead and prints the transcript.
+//!
+//! Time is the sandbox's own ([`time`]): it starts at `--start` (a fixed day
+//! for scripts) and moves only on `wait`. The session's folder holds the log,
+//! the files the bot sends, and the database unless `--database` names one.
 
 pub mod cast;
 pub mod line;
+pub mod time;
 mod transcript;
+mod walk;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -19,8 +25,10 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use crate::app::{RunOptions, Running};
 use crate::clock::Clock;
 use crate::config::{BotConfig, Settings};
+use crate::i18n::Locale;
+use crate::outbox;
 use crate::sandbox::Sandbox;
-use crate::store::{Store, outbox};
+use crate::store::{Store, outbox as queue, updates};
 use crate::tr;
 use cast::Cast;
 use line::Line;
@@ -29,6 +37,26 @@ use transcript::Transcript;
 pub struct PlaygroundOptions {
     pub script: Option<PathBuf>,
     pub port: u16,
+    /// `--start`, read by [`time::parse_start`].
+    pub start: Option<String>,
+    /// `--database`: keep the data there instead of in the session's folder.
+    pub database: Option<String>,
+}
+
+/// This process's session folder (in the system's temp dir).
+pub fn session_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("pingan-sandbox-{}", std::process::id()))
+}
+
+/// The session's log file, where the sandbox's log lines go.
+pub fn log_path() -> PathBuf {
+    session_dir().join("sandbox.log")
+}
+
+/// Creates the session folder and opens its log file (for `main`).
+pub fn open_log() -> std::io::Result<std::fs::File> {
+    std::fs::create_dir_all(session_dir())?;
+    std::fs::File::create(log_path())
 }
 
 struct Session {
@@ -50,19 +78,46 @@ pub async fn run(settings: Settings, opts: PlaygroundOptions) -> anyhow::Result<
         ),
         None => None,
     };
+    let start = match (&opts.start, &script) {
+        (Some(raw), _) => time::parse_start(raw, settings.tz).map_err(anyhow::Error::msg)?,
+        (None, Some(_)) => {
+            time::parse_start(time::SCRIPT_START, settings.tz).map_err(anyhow::Error::msg)?
+        }
+        // A person starts now, on the minute.
+        (None, None) => chrono::Utc::now().timestamp().div_euclid(60) * 60,
+    };
+    let dir = session_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let temporary = dir.join("sandbox.db");
+    let db_url = match &opts.database {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", temporary.display()),
+    };
     let sandbox = Sandbox::start_on(([127, 0, 0, 1], opts.port).into()).await?;
-    let dir = std::env::temp_dir().join(format!("pingan-sandbox-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db_url = format!("sqlite://{}", dir.join("sandbox.db").display());
-    let clock = Clock::manual(chrono::Utc::now().timestamp());
+    // Time runs fast here: a month of reports leaves in seconds of real
+    // time, which Telegram's per-second and per-minute limits would hold
+    // back for minutes. The sandbox's world has no flood limits and the
+    // dispatcher does not pace.
+    sandbox.set_enforce_limits(false);
+    let clock = Clock::manual(start);
     let store = Store::open(&db_url).await?;
-    let cast = cast::seed(&store, &sandbox, clock.now()).await?;
+    let cast = cast::seed(&store, &sandbox, &settings, clock.now()).await?;
+    if let Some(last) = updates::last_id(&mut *store.conn().await?).await? {
+        sandbox.resume_updates_after(last);
+    }
     store.close().await;
 
     let settings = Settings {
         database_url: db_url,
+        send_limits: outbox::Limits {
+            overall_per_second: 10_000,
+            chat_burst: 10_000,
+            group_per_minute: 10_000,
+            ..settings.send_limits
+        },
         ..settings
     };
+    let tz = settings.tz;
     let config = BotConfig {
         token: Sandbox::TOKEN.into(),
         api_url: Some(sandbox.api_url()),
@@ -79,19 +134,25 @@ pub async fn run(settings: Settings, opts: PlaygroundOptions) -> anyhow::Result<
         running,
         cast,
         clock,
-        transcript: Transcript::new(l),
+        transcript: Transcript::new(l, dir.join("files")),
         user,
         chat,
     };
     s.settle().await?;
     s.transcript.skip_all(&s.sandbox); // greetings from setting up are not part of the story
+    println!("{}", s.banner(&dir, opts.database.is_some(), tz));
 
     let result = match script {
         Some(text) => s.play(&text).await,
         None => s.interactive().await,
     };
     s.running.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    if opts.database.is_none() {
+        // The data was the session's; the log and the files stay for the reader.
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", temporary.display()));
+        }
+    }
     result
 }
 
@@ -102,7 +163,7 @@ impl Session {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         loop {
             let mut conn = self.running.app.store.conn().await?;
-            let pending = outbox::count_status(&mut conn, "pending").await?;
+            let pending = queue::count_status(&mut conn, "pending").await?;
             drop(conn);
             if self.sandbox.pending_updates() == 0 && pending == 0 {
                 return Ok(());
@@ -110,7 +171,7 @@ impl Session {
             // Sends are recorded just after the sandbox sees them, so also look again shortly.
             tokio::select! {
                 _ = changes.changed() => {}
-                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                _ = tokio::time::sleep(Duration::from_millis(10)) => {}
                 _ = tokio::time::sleep_until(deadline) => anyhow::bail!("the bot did not settle within two minutes"),
             }
         }
@@ -131,6 +192,7 @@ impl Session {
     async fn play(&mut self, script: &str) -> anyhow::Result<()> {
         let l = self.transcript.locale();
         for (n, raw) in script.lines().enumerate() {
+            let raw = &time::expand_dates(raw, self.running.app.settings.tz, self.clock.now());
             let line =
                 Line::parse(raw).map_err(|usage| anyhow::anyhow!("line {}: {usage}", n + 1))?;
             match &line {
@@ -165,19 +227,32 @@ impl Session {
         Ok(())
     }
 
+    /// What the session is: the world, the clock, where logs, files and data go.
+    fn banner(&self, dir: &Path, kept: bool, tz: chrono_tz::Tz) -> String {
+        let l = self.transcript.locale();
+        let now = time::stamp(tz, self.clock.now());
+        let (log, files) = (log_path(), dir.join("files"));
+        let (log, files) = (log.display(), files.display());
+        let data = match (kept, l) {
+            (true, Locale::Zh) => "数据保存在 --database 指定的数据库里".to_string(),
+            (true, Locale::En) => "data is kept in the --database given".to_string(),
+            (false, Locale::Zh) => "数据是临时的，退出时删除（用 --database 保留）".to_string(),
+            (false, Locale::En) => {
+                "data is temporary, deleted on exit (keep it with --database)".to_string()
+            }
+        };
+        tr!(
+            l,
+            "平安机器人沙盒：西区 140 个节点、{} 个群、{} 位人物已就绪。Bot API 地址 {}。\n沙盒时间 {now}（只在 wait 时前进）；{data}。\n日志：{log}\n机器人发送的文件保存在：{files}\n输入 help 查看说明。",
+            "pingan sandbox: Xiqu's 140 nodes, {} groups and {} people are ready. Bot API at {}.\nSandbox time {now} (moves only on wait); {data}.\nLog: {log}\nFiles the bot sends are saved in: {files}\nType help.",
+            self.cast.groups.len(),
+            self.cast.people.len(),
+            self.sandbox.api_url()
+        )
+    }
+
     async fn interactive(&mut self) -> anyhow::Result<()> {
         let l = self.transcript.locale();
-        println!(
-            "{}",
-            tr!(
-                l,
-                "平安机器人沙盒：西区 140 个节点、{} 个群、{} 位人物已就绪。Bot API 地址 {}。输入 help 查看说明。",
-                "pingan sandbox: Xiqu's 140 nodes, {} groups and {} people are ready. Bot API at {}. Type help.",
-                self.cast.groups.len(),
-                self.cast.people.len(),
-                self.sandbox.api_url()
-            )
-        );
         let mut lines = BufReader::new(tokio::io::stdin()).lines();
         let mut changes = self.sandbox.subscribe();
         let mut out = tokio::io::stdout();
@@ -199,6 +274,7 @@ impl Session {
                 }
             };
             let Some(raw) = raw else { return Ok(()) };
+            let raw = time::expand_dates(&raw, self.running.app.settings.tz, self.clock.now());
             match Line::parse(&raw) {
                 Ok(Line::Expect(_) | Line::Comment(_) | Line::Empty) => {}
                 Ok(line) => {
@@ -256,19 +332,7 @@ impl Session {
                     ),
                 }
             }
-            Line::Wait(secs) => {
-                self.clock.advance(secs);
-                self.running.app.tick().await;
-                println!(
-                    "{}",
-                    tr!(
-                        l,
-                        "（时间前进 {} 分钟）",
-                        "(time moves on {} minutes)",
-                        secs / 60
-                    )
-                );
-            }
+            Line::Wait(secs) => self.walk(secs).await?,
             Line::Photo(caption) => {
                 self.sandbox.send_photo(self.chat, self.user, &caption);
             }
@@ -277,7 +341,7 @@ impl Session {
             }
             Line::Who => {
                 for p in &self.cast.people {
-                    println!("  {} — {}", p.name, p.about);
+                    println!("  {} — {} (@{})", p.name, p.about, p.username);
                 }
             }
             Line::Groups => {

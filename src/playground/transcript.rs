@@ -2,6 +2,7 @@
 //! edits, each with the group (or private chat) it went to.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::cast::Cast;
 use crate::i18n::Locale;
@@ -15,15 +16,20 @@ pub struct Transcript {
     turn: String,
     /// Button answers (toasts) already shown.
     answers: usize,
+    /// Where the files the bot sends are saved, and how many were.
+    files: PathBuf,
+    saved: usize,
 }
 
 impl Transcript {
-    pub fn new(locale: Locale) -> Transcript {
+    pub fn new(locale: Locale, files: PathBuf) -> Transcript {
         Transcript {
             locale,
             shown: HashMap::new(),
             turn: String::new(),
             answers: 0,
+            files,
+            saved: 0,
         }
     }
 
@@ -57,7 +63,8 @@ impl Transcript {
                 Some(_) => continue,
             };
             self.shown.insert(key, m.edits);
-            out.push_str(&render(&m, cast, edited, self.locale));
+            let saved = if edited { None } else { self.save(sandbox, &m) };
+            out.push_str(&render(&m, cast, edited, self.locale, saved.as_deref()));
         }
         let answers = sandbox.callback_answers();
         for a in answers.iter().skip(self.answers) {
@@ -71,7 +78,40 @@ impl Transcript {
     }
 }
 
-fn render(m: &SentMessage, cast: &Cast, edited: bool, l: Locale) -> String {
+impl Transcript {
+    /// Saves the photo or document of `m` in the files folder; its path.
+    fn save(&mut self, sandbox: &Sandbox, m: &SentMessage) -> Option<PathBuf> {
+        let name = match &m.kind {
+            SentKind::Text => return None,
+            SentKind::Photo => String::new(),
+            SentKind::Document { file_name } => file_name.replace(['/', '\\'], "_"),
+        };
+        let bytes = sandbox.file_bytes(m.chat_id, m.message_id)?;
+        let name = if name.is_empty() {
+            let ext = if bytes.starts_with(b"\x89PNG") {
+                "png"
+            } else {
+                "jpg"
+            };
+            format!("photo.{ext}")
+        } else {
+            name
+        };
+        self.saved += 1;
+        let path = self.files.join(format!("{:02}-{name}", self.saved));
+        let written =
+            std::fs::create_dir_all(&self.files).and_then(|()| std::fs::write(&path, bytes));
+        match written {
+            Ok(()) => Some(path),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot save the bot's file");
+                None
+            }
+        }
+    }
+}
+
+fn render(m: &SentMessage, cast: &Cast, edited: bool, l: Locale, saved: Option<&Path>) -> String {
     let place = cast
         .chat_name(m.chat_id)
         .unwrap_or_else(|| m.chat_id.to_string());
@@ -89,6 +129,12 @@ fn render(m: &SentMessage, cast: &Cast, edited: bool, l: Locale) -> String {
         "【{place}】{mark}{kind}{}\n",
         m.text.replace('\n', "\n    ")
     );
+    if let Some(path) = saved {
+        s.push_str(&match l {
+            Locale::Zh => format!("    💾 已保存到 {}\n", path.display()),
+            Locale::En => format!("    💾 saved to {}\n", path.display()),
+        });
+    }
     let buttons = m.buttons();
     if !buttons.is_empty() {
         let labels: Vec<String> = buttons

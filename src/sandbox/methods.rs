@@ -269,7 +269,9 @@ fn input_file(w: &mut World, p: &Params, field: &str, photo: bool) -> Result<Fil
     } else {
         Some(up.file_name)
     };
-    Ok(w.new_file(photo, name, up.size, up.content_type))
+    let file = w.new_file(photo, name, up.size, up.content_type);
+    w.file_data.insert(file.file_id.clone(), up.data);
+    Ok(file)
 }
 
 fn send_media(w: &mut World, p: &Params, photo: bool) -> Result<Value, ApiErr> {

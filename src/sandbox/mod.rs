@@ -229,6 +229,19 @@ impl Sandbox {
         self.read(World::bot_messages)
     }
 
+    /// The bytes of the file (photo or document) the bot uploaded with
+    /// message `message_id` in `chat`; `None` for text, or a file sent by
+    /// URL or file id the sandbox never received.
+    pub fn file_bytes(&self, chat: i64, message_id: i64) -> Option<Vec<u8>> {
+        self.read(|w| {
+            let file = match &w.msg(chat, message_id)?.content {
+                Content::Photo { file, .. } | Content::Document { file, .. } => file,
+                _ => return None,
+            };
+            w.file_data.get(&file.file_id).map(|d| d.to_vec())
+        })
+    }
+
     /// The bot's most recent message in `chat`.
     pub fn last_message(&self, chat: i64) -> Option<SentMessage> {
         self.messages(chat).pop()
@@ -348,6 +361,12 @@ impl Sandbox {
             fault,
         };
         self.act(|w| w.faults.push(rule))
+    }
+
+    /// Numbers the next updates after `update_id`, for a bot whose database
+    /// remembers updates of an earlier sandbox (it would skip ids it has seen).
+    pub fn resume_updates_after(&self, update_id: i64) {
+        self.act(|w| w.resume_updates_after(update_id))
     }
 
     /// Turns flood limits on or off (default on).

@@ -48,6 +48,7 @@ pub(crate) struct Upload {
     pub file_name: String,
     pub size: u64,
     pub content_type: Option<String>,
+    pub data: std::sync::Arc<[u8]>,
 }
 
 /// Parameters of one call. Form encodings deliver every value as a string.
@@ -93,6 +94,7 @@ impl Params {
                             file_name,
                             size: part.data.len() as u64,
                             content_type: part.content_type,
+                            data: part.data.into(),
                         };
                         p.files.insert(part.name, up);
                     }

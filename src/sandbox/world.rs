@@ -112,6 +112,8 @@ pub(crate) struct World {
     pub enforce: bool,
     pub stats: SandboxStats,
     pub files: HashMap<String, FileRec>,
+    /// The bytes of uploaded files, by file id.
+    pub file_data: HashMap<String, std::sync::Arc<[u8]>>,
     next_file: u64,
 }
 
@@ -145,6 +147,7 @@ impl World {
             enforce: true,
             stats: SandboxStats::default(),
             files: HashMap::new(),
+            file_data: HashMap::new(),
             next_file: 1,
         };
         w.users.insert(
@@ -317,6 +320,11 @@ impl World {
         };
         self.files.insert(rec.file_id.clone(), rec.clone());
         rec
+    }
+
+    /// Numbers the next updates after `update_id` (never backwards).
+    pub fn resume_updates_after(&mut self, update_id: i64) {
+        self.next_update = self.next_update.max(update_id + 1);
     }
 
     pub fn new_callback_id(&mut self) -> String {

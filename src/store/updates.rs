@@ -36,6 +36,14 @@ pub async fn failed(conn: &mut Conn) -> sqlx::Result<Vec<i64>> {
         .collect()
 }
 
+/// The highest update id recorded, if any.
+pub async fn last_id(conn: &mut Conn) -> sqlx::Result<Option<i64>> {
+    sqlx::query("SELECT MAX(update_id) AS m FROM processed_updates")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("m")
+}
+
 pub async fn count(conn: &mut Conn) -> sqlx::Result<i64> {
     sqlx::query("SELECT COUNT(*) AS n FROM processed_updates")
         .fetch_one(&mut *conn)
