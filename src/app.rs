@@ -231,6 +231,7 @@ pub async fn start(
     )
     .with_hook(Arc::new(crate::alerts::ProgressHook {
         locale: settings.locale,
+        tz: settings.tz,
     }));
     let mut all_jobs = jobs();
     all_jobs.extend(crate::stats::reports::jobs(&settings));
