@@ -155,7 +155,14 @@ async fn queued(bot: &TestBot, chat: i64, needle: &str) -> i64 {
 async fn who_acknowledged_and_who_not(bot: TestBot) {
     let w = world(&bot).await;
     let (id, card) = preview(&bot, w.hmk, w.chief, "severe fire 仓库火情，请排查").await;
-    press(&bot, w.hmk, card.message_id, w.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        w.hmk,
+        card.message_id,
+        w.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     everywhere(&bot, &w, "仓库火情").await;
 
     // The issuing group gets the alert, without the button or the request.
@@ -192,7 +199,14 @@ async fn who_acknowledged_and_who_not(bot: TestBot) {
 async fn reminder_button_and_one_escalation_per_recipient(bot: TestBot) {
     let w = world(&bot).await;
     let (id, card) = preview(&bot, w.hmk, w.chief, "extreme 山体滑坡风险，立即转移").await;
-    press(&bot, w.hmk, card.message_id, w.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        w.hmk,
+        card.message_id,
+        w.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     everywhere(&bot, &w, "山体滑坡").await;
     let copy4 = copy_in(&bot, w.g4, "山体滑坡").await;
 
@@ -205,16 +219,36 @@ async fn reminder_button_and_one_escalation_per_recipient(bot: TestBot) {
         })
         .await;
     assert!(reminder.has_button(&format!("a:ack:{id}")), "{reminder}");
-    let toast = press(&bot, w.g4, reminder.message_id, w.w4, &format!("a:ack:{id}")).await;
+    let toast = press(
+        &bot,
+        w.g4,
+        reminder.message_id,
+        w.w4,
+        &format!("a:ack:{id}"),
+    )
+    .await;
     assert!(toast.contains("已确认收到"), "{toast}");
-    card_shows(&bot, &card, &["已确认 1：xq.hmk.c1.g4 第四网格（四网格员 09:30）"]).await;
-    assert_eq!(queued(&bot, w.hmk, "尚未确认").await, 0, "issuing group reminded");
+    card_shows(
+        &bot,
+        &card,
+        &["已确认 1：xq.hmk.c1.g4 第四网格（四网格员 09:30）"],
+    )
+    .await;
+    assert_eq!(
+        queued(&bot, w.hmk, "尚未确认").await,
+        0,
+        "issuing group reminded"
+    );
 
     bot.clock.advance(30 * 60 + 1);
     bot.app().tick().await;
     bot.app().tick().await; // idempotent
     assert_eq!(queued(&bot, w.c1, "仍未确认").await, 1, "one message to c1");
-    assert_eq!(queued(&bot, w.b35, "仍未确认").await, 1, "one to the B post");
+    assert_eq!(
+        queued(&bot, w.b35, "仍未确认").await,
+        1,
+        "one to the B post"
+    );
     let to_parent = bot
         .sandbox
         .wait_message("the escalation in c1", |m| {
@@ -264,21 +298,49 @@ async fn preview_terms_and_numbers_without_gaps(bot: TestBot) {
             && card.text.contains("有效期：发送后 6小时"),
         "{card}"
     );
-    let toast = press(&bot, w.hmk, card.message_id, w.chief, &format!("a:drop:{id}")).await;
+    let toast = press(
+        &bot,
+        w.hmk,
+        card.message_id,
+        w.chief,
+        &format!("a:drop:{id}"),
+    )
+    .await;
     assert!(toast.contains("已取消"), "{toast}");
     card_shows(&bot, &card, &["已取消，未发送"]).await;
 
     let (id, card) = preview(&bot, w.hmk, w.chief, "minor 注意天然气安全").await;
     assert!(card.text.contains("有效期：不限"), "{card}");
-    press(&bot, w.hmk, card.message_id, w.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        w.hmk,
+        card.message_id,
+        w.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     card_shows(&bot, &card, &["A1 ·"]).await;
     let copy = copy_in(&bot, w.g3, "天然气").await;
     assert!(copy.text.contains("（A1）"), "{copy}");
 
     let (id, card) = preview(&bot, w.hmk, w.chief, "丢弃的草稿").await;
-    press(&bot, w.hmk, card.message_id, w.chief, &format!("a:drop:{id}")).await;
+    press(
+        &bot,
+        w.hmk,
+        card.message_id,
+        w.chief,
+        &format!("a:drop:{id}"),
+    )
+    .await;
     let (id, card) = preview(&bot, w.hmk, w.chief, "moderate traffic 2h 路口施工").await;
-    press(&bot, w.hmk, card.message_id, w.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        w.hmk,
+        card.message_id,
+        w.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     card_shows(&bot, &card, &["A2 ·"]).await;
     let copy = copy_in(&bot, w.g5, "路口施工").await;
     assert!(
@@ -364,7 +426,14 @@ async fn english_preview_and_acknowledgements() {
             && card.text.contains("expiry: 1 h 30 min after sending"),
         "{card}"
     );
-    press(&bot, w.hmk, card.message_id, w.chief, &format!("a:send:{id}")).await;
+    press(
+        &bot,
+        w.hmk,
+        card.message_id,
+        w.chief,
+        &format!("a:send:{id}"),
+    )
+    .await;
     everywhere(&bot, &w, "warehouse").await;
     let copy3 = copy_in(&bot, w.g3, "warehouse").await;
     press(&bot, w.g3, copy3.message_id, w.w3, &format!("a:ack:{id}")).await;
@@ -377,6 +446,9 @@ async fn english_preview_and_acknowledgements() {
                 && text.contains("xq.hmk.c1.g5 第五网格 (A post: 五网格员 · B post: 三五B岗)"),
             "{text}"
         );
-        assert!(!text.contains(['：', '；', '（', '）', '、', '，']), "{text}");
+        assert!(
+            !text.contains(['：', '；', '（', '）', '、', '，']),
+            "{text}"
+        );
     }
 }

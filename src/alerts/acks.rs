@@ -37,12 +37,16 @@ pub fn waiting(l: Locale, w: &Waiting) -> String {
     let posts: Vec<String> = [Post::A, Post::B]
         .into_iter()
         .filter_map(|post| {
-            let names: Vec<String> = w
+            let all: Vec<&String> = w
                 .staff
                 .iter()
                 .filter(|(p, _)| *p == post)
-                .map(|(_, n)| esc(n))
+                .map(|(_, n)| n)
                 .collect();
+            let mut names: Vec<String> = all.iter().take(STAFF_SHOWN).map(|n| esc(n)).collect();
+            if all.len() > STAFF_SHOWN {
+                names.push(tr!(l, "等 {} 人", "{} in all", all.len()));
+            }
             (!names.is_empty()).then(|| {
                 tr!(
                     l,
@@ -65,6 +69,19 @@ pub fn waiting(l: Locale, w: &Waiting) -> String {
         esc(&w.node_name),
         tr!(l, "（{staff}）", " ({staff})")
     )
+}
+
+/// Names shown per post; a node with more says how many in all.
+const STAFF_SHOWN: usize = 3;
+
+/// [`lines`] cut to fit `max_chars` (the progress card is edited in place
+/// and cannot be split): fewer groups named, never fewer counts.
+pub fn lines_within(l: Locale, tz: Tz, board: &AckBoard, max_chars: usize) -> String {
+    [10, 5, 2]
+        .into_iter()
+        .map(|limit| lines(l, tz, board, limit))
+        .find(|s| s.chars().count() <= max_chars)
+        .unwrap_or_else(|| lines(l, tz, board, 0))
 }
 
 fn list(l: Locale, items: Vec<String>, limit: usize) -> String {
@@ -154,5 +171,18 @@ mod tests {
         let s = lines(Locale::Zh, Tz::Asia__Shanghai, &b, 10);
         assert!(s.contains("未确认 12：") && s.contains("另 2 个"), "{s}");
         assert!(!s.contains("网格11"), "{s}");
+        let short = lines_within(Locale::Zh, Tz::Asia__Shanghai, &b, 120);
+        assert!(
+            short.contains("未确认 12：") && short.contains("另 10 个"),
+            "{short}"
+        );
+    }
+
+    #[test]
+    fn many_staff_are_counted() {
+        let mut b = board();
+        b.waiting[0].staff = (1..=5).map(|i| (Post::A, format!("员{i}"))).collect();
+        let s = lines(Locale::Zh, Tz::Asia__Shanghai, &b, 10);
+        assert!(s.contains("A岗：员1、员2、员3、等 5 人）"), "{s}");
     }
 }

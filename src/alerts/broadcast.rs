@@ -30,6 +30,9 @@ use crate::store::{Conn, acks, groups, nodes};
 /// The card is edited at most once a second.
 pub const CARD_EVERY_MS: i64 = 1000;
 
+/// The card is one message, edited in place: under Telegram's 4096.
+const CARD_MAX_CHARS: usize = 4000;
+
 /// Bound, active groups the alert goes to: the issuing node's subtree
 /// (the issuing group included), filtered by level.
 pub async fn targets(
@@ -134,7 +137,8 @@ pub async fn refresh_card(
     let mut text = render::progress(l, alert, p, &failures);
     if alert.severity.needs_ack() {
         let board = acks::board(conn, alert.id, &alert.node).await?;
-        text.push_str(&super::acks::lines(l, tz, &board, 10));
+        let room = CARD_MAX_CHARS.saturating_sub(text.chars().count());
+        text.push_str(&super::acks::lines_within(l, tz, &board, room));
     }
     let now_ms = wall_ms();
     let not_before = match alert.card_edit_id {

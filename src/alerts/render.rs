@@ -272,6 +272,13 @@ mod tests {
     use crate::outbox::{SPLIT_AT, split_text};
 
     #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(Locale::Zh, 90 * 60), "1小时30分钟");
+        assert_eq!(duration(Locale::En, 86_400 + 6 * 3600), "1 d 6 h");
+        assert_eq!(duration(Locale::En, 30), "under a minute");
+    }
+
+    #[test]
     fn the_longest_alert_is_one_message_in_every_form() {
         let alert = Alert {
             id: 999_999,

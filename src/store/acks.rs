@@ -74,7 +74,9 @@ pub async fn board(conn: &mut Conn, alert_id: i64, issuing: &NodeCode) -> sqlx::
                 node,
                 node_name,
                 by_name: person_name(&row)?,
-                by: row.try_get::<Option<i64>, _>("acked_by")?.unwrap_or_default(),
+                by: row
+                    .try_get::<Option<i64>, _>("acked_by")?
+                    .unwrap_or_default(),
                 at,
             }),
             None => board.waiting.push(Waiting {

@@ -120,12 +120,14 @@ pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Alert>> {
 
 /// The alert users call `A{number}`.
 pub async fn by_number(conn: &mut Conn, number: i64) -> sqlx::Result<Option<Alert>> {
-    sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE number = $1"))
-        .bind(number)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(alert)
-        .transpose()
+    sqlx::query(&format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE number = $1"
+    ))
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(alert)
+    .transpose()
 }
 
 /// Draft → sent, with the next number; false if it was not a draft any more

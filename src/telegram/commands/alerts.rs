@@ -139,7 +139,12 @@ pub async fn info(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     }
     if alert.severity.needs_ack() {
         let board = acks::board(conn, alert.id, &alert.node).await?;
-        s.push_str(&crate::alerts::acks::lines(l, ctx.app.settings.tz, &board, 40));
+        s.push_str(&crate::alerts::acks::lines(
+            l,
+            ctx.app.settings.tz,
+            &board,
+            40,
+        ));
     }
     Ok(s)
 }
