@@ -136,6 +136,36 @@ async fn everywhere(bot: &TestBot, w: &World, text: &str) {
     }
 }
 
+/// Waits until the dispatcher has recorded every copy of alert `id` as
+/// sent (a copy can be in the chat a moment before it is recorded, and
+/// reminders count from the recorded time). Polls the database, as nothing
+/// in the sandbox changes when a send is recorded.
+async fn until_recorded(bot: &TestBot, id: i64, copies: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut conn = bot.app().store.conn().await.unwrap();
+        let sent: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM alert_deliveries d JOIN outbox o ON o.id = d.outbox_id \
+             WHERE d.alert_id = $1 AND o.status = 'sent'",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+        if sent == copies {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {sent} of {copies} copies recorded"
+        );
+        drop(conn);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // a poll, bounded above
+    }
+}
+
 /// Messages queued for `chat` whose text contains `needle`, counted in the
 /// outbox (complete as soon as the tick that queued them returned).
 async fn queued(bot: &TestBot, chat: i64, needle: &str) -> i64 {
@@ -164,6 +194,7 @@ async fn who_acknowledged_and_who_not(bot: TestBot) {
     )
     .await;
     everywhere(&bot, &w, "仓库火情").await;
+    until_recorded(&bot, id, 5).await;
 
     // The issuing group gets the alert, without the button or the request.
     let own = copy_in(&bot, w.hmk, "仓库火情").await;
@@ -208,6 +239,7 @@ async fn reminder_button_and_one_escalation_per_recipient(bot: TestBot) {
     )
     .await;
     everywhere(&bot, &w, "山体滑坡").await;
+    until_recorded(&bot, id, 5).await;
     let copy4 = copy_in(&bot, w.g4, "山体滑坡").await;
 
     bot.clock.advance(30 * 60 + 1);
@@ -435,6 +467,7 @@ async fn english_preview_and_acknowledgements() {
     )
     .await;
     everywhere(&bot, &w, "warehouse").await;
+    until_recorded(&bot, id, 5).await;
     let copy3 = copy_in(&bot, w.g3, "warehouse").await;
     press(&bot, w.g3, copy3.message_id, w.w3, &format!("a:ack:{id}")).await;
     let card = card_shows(&bot, &card, &["Acknowledged 1: xq.hmk.c1.g3"]).await;
