@@ -296,6 +296,7 @@ pub async fn start(
     .with_owner(&instance)
     .with_hook(Arc::new(crate::alerts::ProgressHook {
         locale: settings.locale,
+        tz: settings.tz,
     }));
     let (office, role) = match store.backend() {
         Backend::Postgres => {

@@ -172,7 +172,7 @@ fn a_long_wait_reminds_and_escalates_at_their_times() {
     // Sent at 10:00: reminded at 10:30 (remind after 30 min), escalated at
     // 11:00 (30 min later), each once per group.
     let reminder = "【第三网格平安群】⏰ 提醒：平安提示 A1 尚未确认";
-    let escalation = "【私聊·刘网格员】⚠️ 第三网格（xq.hmk.c1.g3）的群仍未确认平安提示 A1";
+    let escalation = "【私聊·刘网格员】⚠️ 以下 1 个群仍未确认平安提示 A1";
     let (at_1030, at_11, at_18) = (
         out.find("⏱ 2025-06-12 10:30").expect("a stop at 10:30"),
         out.find("⏱ 2025-06-12 11:00").expect("a stop at 11:00"),

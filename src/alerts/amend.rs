@@ -8,7 +8,7 @@
 
 use chrono_tz::Tz;
 
-use super::broadcast::{node_name, refresh_card};
+use super::broadcast::{asks_ack, node_name, refresh_card};
 use super::render;
 use crate::i18n::Locale;
 use crate::outbox::{self, wall_ms};
@@ -33,12 +33,13 @@ pub async fn edit(
     store::set_text(conn, alert.id, text).await?;
     let alert = store::get(conn, alert.id).await?.expect("exists");
     let name = node_name(conn, &alert.node).await?;
-    let copy = render::copy(l, tz, &alert, &name);
-    let markup = render::ack_markup(l, &alert);
     let now_ms = wall_ms();
     for d in store::deliveries(conn, alert.id).await? {
+        let asked = asks_ack(&alert, &d.node);
+        let copy = render::copy_to(l, tz, &alert, &name, asked);
+        let markup = asked.then(|| render::ack_markup(l, &alert)).flatten();
         if d.status == "pending" && rows::withdraw_if_idle(conn, d.outbox_id, now_ms).await? {
-            let msg = Outgoing::text(d.chat_id, copy.clone()).with_markup(markup.clone());
+            let msg = Outgoing::text(d.chat_id, copy).with_markup(markup);
             let ids = outbox::queue(conn, &[msg], now).await?;
             store::set_delivery_outbox(conn, d.id, *ids.last().expect("a row")).await?;
         } else if out_or_going(&d, now_ms) {
@@ -47,7 +48,7 @@ pub async fn edit(
             outbox::queue(conn, &[edit], now).await?;
         }
     }
-    refresh_card(conn, l, &alert, now).await
+    refresh_card(conn, l, tz, &alert, now).await
 }
 
 /// Stops the alert: withdraws waiting copies, marks sent ones, unpins.
@@ -55,6 +56,7 @@ pub async fn edit(
 pub async fn stop(
     conn: &mut Conn,
     l: Locale,
+    tz: Tz,
     alert: &Alert,
     status: &str,
     reason: Option<&str>,
@@ -84,6 +86,6 @@ pub async fn stop(
             outbox::queue(conn, &[edit], now).await?;
         }
     }
-    refresh_card(conn, l, &alert, now).await?;
+    refresh_card(conn, l, tz, &alert, now).await?;
     Ok(true)
 }

@@ -26,10 +26,13 @@ use crate::outbox::{self, SendHook, wall_ms};
 use crate::store::alerts::{self as store, Alert};
 use crate::store::groups::GroupChat;
 use crate::store::outbox::{self as rows, Lane, OutKind, Outgoing, Pending};
-use crate::store::{Conn, groups, nodes};
+use crate::store::{Conn, acks, groups, nodes};
 
 /// The card is edited at most once a second.
 pub const CARD_EVERY_MS: i64 = 1000;
+
+/// The card is one message, edited in place: under Telegram's 4096.
+const CARD_MAX_CHARS: usize = 4000;
 
 /// Bound, active groups the alert goes to: the issuing node's subtree
 /// (the issuing group included), filtered by level.
@@ -83,19 +86,24 @@ pub async fn send(
     }
     let alert = store::get(conn, alert_id).await?.expect("just marked");
     let name = node_name(conn, &alert.node).await?;
-    let text = render::copy(l, tz, &alert, &name);
-    let markup = render::ack_markup(l, &alert);
     let targets = targets(conn, &alert.node, alert.only).await?;
     for (node, group) in &targets {
-        let msg = Outgoing::text(group.chat_id, text.clone())
-            .with_markup(markup.clone())
+        let asked = asks_ack(&alert, node);
+        let msg = Outgoing::text(group.chat_id, render::copy_to(l, tz, &alert, &name, asked))
+            .with_markup(asked.then(|| render::ack_markup(l, &alert)).flatten())
             .in_lane(copy_lane(&alert));
         let ids = outbox::queue(conn, &[msg], now).await?;
         let last = *ids.last().expect("one row at least");
         store::insert_delivery(conn, alert.id, node, group.chat_id, last).await?;
     }
-    refresh_card(conn, l, &alert, now).await?;
+    refresh_card(conn, l, tz, &alert, now).await?;
     Ok(Some(targets.len()))
+}
+
+/// Whether the group of `node` is asked to acknowledge: not the issuing
+/// node's own group, which wrote the alert.
+pub fn asks_ack(alert: &Alert, node: &NodeCode) -> bool {
+    alert.severity.needs_ack() && *node != alert.node
 }
 
 /// Extreme and severe copies go ahead of moderate and minor ones.
@@ -110,6 +118,7 @@ pub fn copy_lane(alert: &Alert) -> Lane {
 pub async fn refresh_card(
     conn: &mut Conn,
     l: Locale,
+    tz: Tz,
     alert: &Alert,
     now: i64,
 ) -> anyhow::Result<()> {
@@ -132,7 +141,12 @@ pub async fn refresh_card(
     } else {
         Vec::new()
     };
-    let text = render::progress(l, alert, p, &failures);
+    let mut text = render::progress(l, alert, p, &failures);
+    if alert.severity.needs_ack() {
+        let board = acks::board(conn, alert.id, &alert.node).await?;
+        let room = CARD_MAX_CHARS.saturating_sub(text.chars().count());
+        text.push_str(&super::acks::lines_within(l, tz, &board, room));
+    }
     let now_ms = wall_ms();
     let not_before = match alert.card_edit_id {
         Some(waiting) if rows::withdraw_if_idle(conn, waiting, now_ms).await? => alert.card_next_ms,
@@ -148,6 +162,7 @@ pub async fn refresh_card(
 /// Keeps alerts in step with the dispatcher (see the module docs).
 pub struct ProgressHook {
     pub locale: Locale,
+    pub tz: Tz,
 }
 
 impl ProgressHook {
@@ -187,7 +202,7 @@ impl ProgressHook {
             if let Some(alert) = store::get(conn, id).await?
                 && alert.status == "sent"
             {
-                refresh_card(conn, self.locale, &alert, now).await?;
+                refresh_card(conn, self.locale, self.tz, &alert, now).await?;
             }
         }
         Ok(())

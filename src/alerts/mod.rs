@@ -11,8 +11,11 @@
 //! - [`followup`] — reminders, escalation to the B post and the parent group,
 //!   expiry ([`FollowUpJob`]);
 //! - [`schedule`] — recurring alerts ([`ScheduleJob`]);
+//! - [`acks`] — who acknowledged and who has not, on the card and in
+//!   `/alert_info`;
 //! - [`render`] — how copies and cards look.
 
+pub mod acks;
 pub mod amend;
 pub mod broadcast;
 pub mod followup;

@@ -28,8 +28,8 @@ fn time(tz: Tz, at: i64) -> String {
 /// `A17 · 🟧 严重 · 天气`
 pub fn headline(l: Locale, a: &Alert) -> String {
     format!(
-        "A{} · {} {} · {}",
-        a.id,
+        "{} · {} {} · {}",
+        a.tag(),
         a.severity.icon(),
         severity(l, a.severity),
         category(l, a.category)
@@ -38,15 +38,24 @@ pub fn headline(l: Locale, a: &Alert) -> String {
 
 /// The copy posted in every target group.
 pub fn copy(l: Locale, tz: Tz, a: &Alert, node_name: &str) -> String {
+    copy_to(l, tz, a, node_name, true)
+}
+
+/// The copy; `asked` is false for the issuing group, which is not asked to
+/// acknowledge its own alert. A draft (no number yet) is signed without one.
+pub fn copy_to(l: Locale, tz: Tz, a: &Alert, node_name: &str, asked: bool) -> String {
     let title = tr!(l, "平安提示", "Safety alert");
+    let tag = a
+        .number
+        .map(|_| tr!(l, "（{}）", " ({})", a.tag()))
+        .unwrap_or_default();
     let mut s = format!(
-        "{} <b>{title} · {} · {}</b>\n\n{}\n\n—— {}（A{}）",
+        "{} <b>{title} · {} · {}</b>\n\n{}\n\n—— {}{tag}",
         a.severity.icon(),
         severity(l, a.severity),
         category(l, a.category),
         esc(&a.text),
         esc(node_name),
-        a.id
     );
     if let Some(until) = a.expires_at {
         s.push_str(&tr!(
@@ -56,7 +65,7 @@ pub fn copy(l: Locale, tz: Tz, a: &Alert, node_name: &str) -> String {
             time(tz, until)
         ));
     }
-    if a.severity.needs_ack() {
+    if asked && a.severity.needs_ack() {
         s.push_str(&tr!(
             l,
             "\n请本群工作人员点击「收到」确认。",
@@ -75,9 +84,9 @@ pub fn cancelled_copy(l: Locale, a: &Alert, reason: Option<&str>) -> String {
         "{}\n<s>{}</s>",
         tr!(
             l,
-            "⛔ 平安提示 A{} 已撤销{why}",
-            "⛔ Safety alert A{} was withdrawn{why}",
-            a.id
+            "⛔ 平安提示 {} 已撤销{why}",
+            "⛔ Safety alert {} was withdrawn{why}",
+            a.tag()
         ),
         esc(&a.text)
     )
@@ -136,13 +145,14 @@ pub fn preview(
         )
     };
     format!(
-        "{}\n\n{}\n\n{}{pins}",
+        "{}\n\n{}\n\n{}\n{}{pins}",
         tr!(
             l,
             "📣 <b>预览</b>（尚未发送）",
             "📣 <b>Preview</b> (not sent yet)"
         ),
         copy(l, tz, a, node_name),
+        terms(l, a),
         tr!(
             l,
             "将发送到 {total} 个群：{}",
@@ -150,6 +160,47 @@ pub fn preview(
             level_counts(l, counts)
         )
     )
+}
+
+/// `类别：天气 · 有效期：发送后 6小时`: what the preview's copy leaves implicit.
+pub fn terms(l: Locale, a: &Alert) -> String {
+    let expiry = match a.expires_in {
+        Some(secs) => tr!(
+            l,
+            "发送后 {}，届时取消置顶、停止提醒",
+            "{} after sending, then unpinned and no more reminders",
+            duration(l, secs)
+        ),
+        None => tr!(l, "不限（不会自动过期）", "none (it does not expire)"),
+    };
+    tr!(
+        l,
+        "类别：{} · 级别：{} · 有效期：{expiry}",
+        "Category: {} · severity: {} · expiry: {expiry}",
+        category(l, a.category),
+        severity(l, a.severity)
+    )
+}
+
+/// `1天6小时30分钟`, `1 d 6 h 30 min`.
+pub fn duration(l: Locale, secs: i64) -> String {
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    let units = if l.is_en() {
+        [" d", " h", " min"]
+    } else {
+        ["天", "小时", "分钟"]
+    };
+    let parts: Vec<String> = [d, h, m]
+        .into_iter()
+        .zip(units)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if parts.is_empty() {
+        tr!(l, "不到 1 分钟", "under a minute")
+    } else {
+        parts.join(if l.is_en() { " " } else { "" })
+    }
 }
 
 fn excerpt(text: &str) -> String {
@@ -245,9 +296,17 @@ mod tests {
     use crate::outbox::{SPLIT_AT, split_text};
 
     #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(Locale::Zh, 90 * 60), "1小时30分钟");
+        assert_eq!(duration(Locale::En, 86_400 + 6 * 3600), "1 d 6 h");
+        assert_eq!(duration(Locale::En, 30), "under a minute");
+    }
+
+    #[test]
     fn the_longest_alert_is_one_message_in_every_form() {
         let alert = Alert {
             id: 999_999,
+            number: Some(999_999),
             node: NodeCode::parse("xq").unwrap(),
             chat_id: -1,
             issuer_id: 1,

@@ -95,12 +95,13 @@ async fn fire(app: &App, conn: &mut Conn, s: &schedules::Schedule, now: i64) -> 
     let l = app.settings.locale;
     let id =
         store::insert_draft(conn, &s.node, s.chat_id, s.creator, &draft, Some(s.id), now).await?;
+    // Replaced by the progress card (with the alert's number) at once.
     let card = Outgoing::text(
         s.chat_id,
         tr!(
             l,
-            "🔁 定时平安提示 A{id} 开始发送…",
-            "🔁 Recurring safety alert A{id}: sending…"
+            "🔁 定时平安提示开始发送…",
+            "🔁 Recurring safety alert: sending…"
         ),
     );
     let card_id = outbox::queue(conn, &[card], now).await?[0];

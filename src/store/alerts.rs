@@ -16,7 +16,10 @@ use crate::domain::{Level, NodeCode};
 
 #[derive(Debug, Clone)]
 pub struct Alert {
+    /// Internal (buttons, rows); users see [`Alert::number`].
     pub id: i64,
+    /// `A17`: given when the alert is sent, so discarded drafts leave no gap.
+    pub number: Option<i64>,
     pub node: NodeCode,
     /// The group it was issued in (where its card is).
     pub chat_id: i64,
@@ -37,7 +40,14 @@ pub struct Alert {
     pub card_next_ms: i64,
 }
 
-const ALERT_COLUMNS: &str = "id, node_code, chat_id, issuer_id, severity, category, level_only, text, status, \
+impl Alert {
+    /// How users name it: `A17` (a draft has no number yet).
+    pub fn tag(&self) -> String {
+        self.number.map(|n| format!("A{n}")).unwrap_or_default()
+    }
+}
+
+const ALERT_COLUMNS: &str = "id, number, node_code, chat_id, issuer_id, severity, category, level_only, text, status, \
      expires_in, expires_at, created_at, sent_at, cancel_reason, card_outbox_id, card_edit_id, card_next_ms";
 
 fn corrupt(what: &str, raw: &str) -> sqlx::Error {
@@ -50,6 +60,7 @@ fn alert(row: AnyRow) -> sqlx::Result<Alert> {
     let level: Option<i64> = row.try_get("level_only")?;
     Ok(Alert {
         id: row.try_get("id")?,
+        number: row.try_get("number")?,
         node: stored_code(row.try_get("node_code")?)?,
         chat_id: row.try_get("chat_id")?,
         issuer_id: row.try_get("issuer_id")?,
@@ -107,7 +118,21 @@ pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Alert>> {
         .transpose()
 }
 
-/// Draft → sent; false if it was not a draft any more (a second press).
+/// The alert users call `A{number}`.
+pub async fn by_number(conn: &mut Conn, number: i64) -> sqlx::Result<Option<Alert>> {
+    sqlx::query(&format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE number = $1"
+    ))
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(alert)
+    .transpose()
+}
+
+/// Draft → sent, with the next number; false if it was not a draft any more
+/// (a second press). The alert row is taken first and the counter last, so
+/// two sends at once never wait for each other in opposite orders.
 pub async fn mark_sent(
     conn: &mut Conn,
     id: i64,
@@ -124,7 +149,19 @@ pub async fn mark_sent(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let number: i64 = sqlx::query("UPDATE alert_numbers SET last = last + 1 RETURNING last")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("last")?;
+    sqlx::query("UPDATE alerts SET number = $1 WHERE id = $2")
+        .bind(number)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
 }
 
 /// Ends an alert (`discarded`, `cancelled`, `expired`) unless it already ended.

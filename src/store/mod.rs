@@ -10,6 +10,7 @@
 //! or inside a transaction: a change and the messages it causes are written
 //! in one transaction (see [`crate::outbox`]).
 
+pub mod acks;
 pub mod alerts;
 pub mod cases;
 pub mod drafts;

@@ -206,7 +206,10 @@ impl StatsSource for StoreStats {
                   WHERE d.alert_id = a.id AND o.status = 'sent') AS delivered, \
                  (SELECT COUNT(*) FROM alert_deliveries d JOIN outbox o ON o.id = d.outbox_id \
                   WHERE d.alert_id = a.id AND o.status = 'failed') AS failed, \
-                 (SELECT COUNT(*) FROM alert_deliveries d WHERE d.alert_id = a.id AND d.acked_at IS NOT NULL) AS acked \
+                 (SELECT COUNT(*) FROM alert_deliveries d WHERE d.alert_id = a.id \
+                  AND d.node_code <> a.node_code) AS asked, \
+                 (SELECT COUNT(*) FROM alert_deliveries d WHERE d.alert_id = a.id \
+                  AND d.node_code <> a.node_code AND d.acked_at IS NOT NULL) AS acked \
                  FROM alerts a WHERE a.sent_at IS NOT NULL AND a.sent_at >= $3 AND a.sent_at < $4 \
                  AND {} ORDER BY a.id",
                 within("a.node_code")
@@ -230,8 +233,9 @@ impl StatsSource for StoreStats {
                         delivered: count("delivered")?,
                         failed: count("failed")?,
                         acknowledged: count("acked")?,
+                        // The issuing group is not asked to acknowledge its own alert.
                         ack_required: if matches!(severity.as_str(), "severe" | "extreme") {
-                            targets
+                            count("asked")?
                         } else {
                             0
                         },

@@ -150,6 +150,6 @@ pub struct AlertRecord {
     pub failed: u32,
     /// Grids that pressed 收到.
     pub acknowledged: u32,
-    /// Grids asked to acknowledge (severe and extreme alerts).
+    /// Groups asked to acknowledge (severe and extreme alerts; not the issuing group).
     pub ack_required: u32,
 }

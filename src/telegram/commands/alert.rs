@@ -91,10 +91,11 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
             if what == "drop" {
                 store::end(conn, id, "draft", "discarded", None, ctx.now).await?;
                 if let Some(card) = card {
+                    // A discarded draft never had a number (see `store::alerts::mark_sent`).
                     let text = tr!(
                         l,
-                        "✖ 提示 A{id} 已取消，未发送。",
-                        "✖ Alert A{id} was cancelled; nothing was sent."
+                        "✖ 提示已取消，未发送。",
+                        "✖ Alert cancelled; nothing was sent."
                     );
                     ctx.out.push(
                         Outgoing::acting_on(ctx.chat_id, OutKind::Edit { of: card }, text)
@@ -133,6 +134,13 @@ async fn ack(ctx: &mut Ctx, conn: &mut Conn, alert: &store::Alert) -> Pressed {
             "This group is not among this alert's recipients."
         ));
     };
+    if !broadcast::asks_ack(alert, &d.node) {
+        return Ok(tr!(
+            l,
+            "发布提示的群无需确认。",
+            "The group that issued the alert does not acknowledge it."
+        ));
+    }
     if ctx.actor.may(Action::Operate(&d.node)).is_err() {
         return Ok(tr!(
             l,
@@ -141,6 +149,7 @@ async fn ack(ctx: &mut Ctx, conn: &mut Conn, alert: &store::Alert) -> Pressed {
         ));
     }
     if store::ack(conn, d.id, ctx.sender.id, ctx.now).await? {
+        broadcast::refresh_card(conn, l, ctx.app.settings.tz, alert, ctx.now).await?;
         Ok(tr!(l, "已确认收到，谢谢。", "Acknowledged, thank you."))
     } else {
         Ok(tr!(

@@ -7,7 +7,7 @@ use crate::domain::id::IdWord;
 use crate::domain::{Action, Level};
 use crate::i18n::esc;
 use crate::store::alerts::{self as store, Alert};
-use crate::store::{Conn, alerts};
+use crate::store::{Conn, acks, alerts};
 use crate::telegram::command::{self, CommandSpec};
 use crate::telegram::context::{Ctx, Outcome, UserError};
 use crate::tr;
@@ -98,7 +98,7 @@ async fn named(
             ));
         }
     };
-    let alert = store::get(conn, id)
+    let alert = store::by_number(conn, id)
         .await?
         .filter(|a| a.status != "draft" && a.status != "discarded")
         .ok_or_else(|| no_such(&format!("A{id}")))?;
@@ -138,29 +138,12 @@ pub async fn info(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         ));
     }
     if alert.severity.needs_ack() {
-        let (acked, not): (Vec<_>, Vec<_>) = ds
-            .iter()
-            .filter(|d| d.status == "sent")
-            .partition(|d| d.acked_at.is_some());
-        let codes = |v: &[&alerts::Delivery]| {
-            v.iter()
-                .map(|d| d.node.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        s.push_str(&tr!(
+        let board = acks::board(conn, alert.id, &alert.node).await?;
+        s.push_str(&crate::alerts::acks::lines(
             l,
-            "\n✅ 已确认 {}：{}",
-            "\n✅ Acknowledged {}: {}",
-            acked.len(),
-            codes(&acked)
-        ));
-        s.push_str(&tr!(
-            l,
-            "\n⏳ 未确认 {}：{}",
-            "\n⏳ Not acknowledged {}: {}",
-            not.len(),
-            codes(&not)
+            ctx.app.settings.tz,
+            &board,
+            40,
         ));
     }
     Ok(s)
@@ -195,18 +178,18 @@ pub async fn edit(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     if alert.status != "sent" {
         return Err(ctx.refuse(tr!(
             l,
-            "提示 A{} 已{}，不能再修改。",
-            "Alert A{} is {}; it can no longer be changed.",
-            alert.id,
+            "提示 {} 已{}，不能再修改。",
+            "Alert {} is {}; it can no longer be changed.",
+            alert.tag(),
             status_word(ctx, &alert)
         )));
     }
     amend::edit(conn, l, ctx.app.settings.tz, &alert, text, ctx.now).await?;
     Ok(tr!(
         l,
-        "✅ 已更正提示 A{}：已发出的消息将被修改，未发出的将发送新内容。",
-        "✅ Alert A{} corrected: copies already sent are being edited, the rest go out with the new text.",
-        alert.id
+        "✅ 已更正提示 {}：已发出的消息将被修改，未发出的将发送新内容。",
+        "✅ Alert {} corrected: copies already sent are being edited, the rest go out with the new text.",
+        alert.tag()
     ))
 }
 
@@ -225,18 +208,19 @@ pub async fn cancel(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     if alert.status != "sent" {
         return Err(ctx.refuse(tr!(
             l,
-            "提示 A{} 已{}。",
-            "Alert A{} is already {}.",
-            alert.id,
+            "提示 {} 已{}。",
+            "Alert {} is already {}.",
+            alert.tag(),
             status_word(ctx, &alert)
         )));
     }
     let reason: Option<String> = reason.map(|r| r.chars().take(500).collect());
-    amend::stop(conn, l, &alert, "cancelled", reason.as_deref(), ctx.now).await?;
+    let tz = ctx.app.settings.tz;
+    amend::stop(conn, l, tz, &alert, "cancelled", reason.as_deref(), ctx.now).await?;
     Ok(tr!(
         l,
-        "⛔ 已撤销提示 A{}：未发出的不再发送，已发出的标记为撤销。",
-        "⛔ Alert A{} withdrawn: pending copies stopped, sent copies marked withdrawn.",
-        alert.id
+        "⛔ 已撤销提示 {}：未发出的不再发送，已发出的标记为撤销。",
+        "⛔ Alert {} withdrawn: pending copies stopped, sent copies marked withdrawn.",
+        alert.tag()
     ))
 }
