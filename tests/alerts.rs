@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestBot, spawn};
+use common::TestBot;
 use pingan::sandbox::{Fault, SentMessage};
 
 struct District {
@@ -119,9 +119,9 @@ async fn eventually(bot: &TestBot, rounds: u32, cond: impl Fn(&TestBot) -> bool 
     panic!("condition never held\n{}", bot.sandbox.dump());
 }
 
-#[tokio::test]
-async fn broadcast_reaches_the_subtree_and_nothing_else() {
-    let bot = spawn().await;
+on_both_databases!(broadcast_reaches_the_subtree_and_nothing_else: broadcast_reaches_the_subtree_and_nothing_else_sqlite, broadcast_reaches_the_subtree_and_nothing_else_postgres);
+
+async fn broadcast_reaches_the_subtree_and_nothing_else(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(
         &bot,
@@ -176,9 +176,9 @@ async fn broadcast_reaches_the_subtree_and_nothing_else() {
     assert_eq!(bot.sandbox.stats().too_many_requests, 0);
 }
 
-#[tokio::test]
-async fn level_filter_and_cancel_button() {
-    let bot = spawn().await;
+on_both_databases!(level_filter_and_cancel_button: level_filter_and_cancel_button_sqlite, level_filter_and_cancel_button_postgres);
+
+async fn level_filter_and_cancel_button(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.xq, bot.root, "grid fraud 谨防电信诈骗").await;
     assert!(card.text.contains("将发送到 2 个群：网格 2"), "{card}");
@@ -214,9 +214,9 @@ async fn level_filter_and_cancel_button() {
     }
 }
 
-#[tokio::test]
-async fn bad_input_is_explained_and_sends_nothing() {
-    let bot = spawn().await;
+on_both_databases!(bad_input_is_explained_and_sends_nothing: bad_input_is_explained_and_sends_nothing_sqlite, bad_input_is_explained_and_sends_nothing_postgres);
+
+async fn bad_input_is_explained_and_sends_nothing(bot: TestBot) {
     let d = district(&bot).await;
     let r = bot.say(d.hmk, d.chief, "/alert").await;
     assert!(
@@ -264,9 +264,9 @@ async fn bad_input_is_explained_and_sends_nothing() {
     }
 }
 
-#[tokio::test]
-async fn rate_limit_and_server_errors_mid_broadcast() {
-    let bot = spawn().await;
+on_both_databases!(rate_limit_and_server_errors_mid_broadcast: rate_limit_and_server_errors_mid_broadcast_sqlite, rate_limit_and_server_errors_mid_broadcast_postgres);
+
+async fn rate_limit_and_server_errors_mid_broadcast(bot: TestBot) {
     let d = district(&bot).await;
     bot.sandbox.inject(
         "sendMessage",
@@ -304,9 +304,9 @@ async fn rate_limit_and_server_errors_mid_broadcast() {
     );
 }
 
-#[tokio::test]
-async fn migrated_group_and_removed_bot() {
-    let bot = spawn().await;
+on_both_databases!(migrated_group_and_removed_bot: migrated_group_and_removed_bot_sqlite, migrated_group_and_removed_bot_postgres);
+
+async fn migrated_group_and_removed_bot(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "一般 traffic 道路施工").await;
     let supergroup = bot.sandbox.migrate(d.g3);
@@ -334,9 +334,9 @@ async fn migrated_group_and_removed_bot() {
     assert!(card2.text.contains("将发送到 3 个群"), "{card2}");
 }
 
-#[tokio::test]
-async fn restart_mid_broadcast_finishes_without_loss() {
-    let mut bot = spawn().await;
+on_both_databases!(restart_mid_broadcast_finishes_without_loss: restart_mid_broadcast_finishes_without_loss_sqlite, restart_mid_broadcast_finishes_without_loss_postgres);
+
+async fn restart_mid_broadcast_finishes_without_loss(mut bot: TestBot) {
     let d = district(&bot).await;
     // Every group has had its welcome: nothing of the set-up is left to send.
     let groups = [d.xq, d.hmk, d.qxp, d.c1, d.g3, d.g4, d.qxp_c1];
@@ -377,9 +377,9 @@ async fn restart_mid_broadcast_finishes_without_loss() {
     }
 }
 
-#[tokio::test]
-async fn edit_and_cancel_every_copy() {
-    let bot = spawn().await;
+on_both_databases!(edit_and_cancel_every_copy: edit_and_cancel_every_copy_sqlite, edit_and_cancel_every_copy_postgres);
+
+async fn edit_and_cancel_every_copy(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "严重 fire 仓库起火").await;
     press_send(&bot, d.hmk, &card, d.chief, id).await;
@@ -447,9 +447,9 @@ async fn edit_and_cancel_every_copy() {
     );
 }
 
-#[tokio::test]
-async fn acknowledgement_reminder_and_escalation() {
-    let bot = spawn().await;
+on_both_databases!(acknowledgement_reminder_and_escalation: acknowledgement_reminder_and_escalation_sqlite, acknowledgement_reminder_and_escalation_postgres);
+
+async fn acknowledgement_reminder_and_escalation(bot: TestBot) {
     let d = district(&bot).await;
     for chat in d.hmk_subtree() {
         bot.sandbox.promote(chat, bot.sandbox.bot_id());
@@ -541,9 +541,9 @@ async fn acknowledgement_reminder_and_escalation() {
         .await;
 }
 
-#[tokio::test]
-async fn recurring_alert_fires_once_per_occurrence() {
-    let mut bot = spawn().await;
+on_both_databases!(recurring_alert_fires_once_per_occurrence: recurring_alert_fires_once_per_occurrence_sqlite, recurring_alert_fires_once_per_occurrence_postgres);
+
+async fn recurring_alert_fires_once_per_occurrence(mut bot: TestBot) {
     let d = district(&bot).await;
     // The test clock starts at 09:00 Shanghai; the next 09:30 is due in 30 minutes.
     let r = bot
@@ -659,32 +659,16 @@ async fn monday_schedule_fires_on_monday(bot: TestBot) {
     assert!(r.text.contains("A1") && !r.text.contains("A2"), "{r}");
 }
 
-#[tokio::test]
-async fn monday_schedule_fires_on_monday_sqlite() {
-    monday_schedule_fires_on_monday(spawn().await).await;
-}
+on_both_databases!(monday_schedule_fires_on_monday: monday_schedule_fires_on_monday_sqlite, monday_schedule_fires_on_monday_postgres);
 
-#[tokio::test]
-async fn monday_schedule_fires_on_monday_postgres() {
-    let Some(db) = common::TestDb::postgres().await else {
-        return;
-    };
-    let bot = common::spawn_with(common::Options {
-        db: Some(db),
-        ..common::Options::default()
-    })
-    .await;
-    monday_schedule_fires_on_monday(bot).await;
-}
+on_both_databases!(schedules_from_before_the_stored_next_run: schedules_from_before_the_stored_next_run_sqlite, schedules_from_before_the_stored_next_run_postgres);
 
 /// Rows made before the next run was stored (or before the one parser): the
 /// job fills in the next run, reading the schedule the standard way, and
 /// stops one that fires too often.
-#[tokio::test]
-async fn schedules_from_before_the_stored_next_run() {
+async fn schedules_from_before_the_stored_next_run(bot: TestBot) {
     use pingan::domain::NodeCode;
     use pingan::store::schedules::{self, Schedule};
-    let bot = spawn().await;
     let d = district(&bot).await;
     let legacy = |spec: &str, cron: &str| Schedule {
         id: 0,
@@ -735,10 +719,10 @@ async fn schedules_from_before_the_stored_next_run() {
     assert!(r.text.contains("还没有平安提示"), "{r}");
 }
 
+on_both_databases!(too_frequent_schedule_refused_in_english(common::Options { locale: pingan::i18n::Locale::En, ..common::Options::default() }): too_frequent_schedule_refused_in_english_sqlite, too_frequent_schedule_refused_in_english_postgres);
+
 /// The refusal in English with `PINGAN_LOCALE=en`.
-#[tokio::test]
-async fn too_frequent_schedule_refused_in_english() {
-    let bot = common::spawn_en().await;
+async fn too_frequent_schedule_refused_in_english(bot: TestBot) {
     let d = district(&bot).await;
     let r = bot
         .say(d.hmk, d.chief, "/schedule */5 * * * * every five minutes")
@@ -755,16 +739,9 @@ async fn too_frequent_schedule_refused_in_english() {
     assert!(r.text.contains("next: 2026-11-30 09:00 Mon"), "{r}");
 }
 
-#[tokio::test]
-async fn broadcast_edit_and_ack_on_postgres() {
-    let Some(db) = common::TestDb::postgres().await else {
-        return;
-    };
-    let bot = common::spawn_with(common::Options {
-        db: Some(db),
-        ..common::Options::default()
-    })
-    .await;
+on_both_databases!(broadcast_edit_and_ack: broadcast_edit_and_ack_sqlite, broadcast_edit_and_ack_postgres);
+
+async fn broadcast_edit_and_ack(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "severe crime 6h 注意防盗").await;
     press_send(&bot, d.hmk, &card, d.chief, id).await;

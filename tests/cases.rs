@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestBot, spawn};
+use common::TestBot;
 use pingan::domain::case::status::replay;
 use pingan::domain::case::{CaseId, Status, Tier};
 use pingan::sandbox::{CallbackAnswer, SentMessage};
@@ -97,9 +97,9 @@ async fn wait_count(bot: &TestBot, chat: i64, needle: &str, n: usize) {
         .await;
 }
 
-#[tokio::test]
-async fn group_report_goes_through_its_life_with_status_back() {
-    let bot = spawn().await;
+on_both_databases!(group_report_goes_through_its_life_with_status_back: group_report_goes_through_its_life_with_status_back_sqlite, group_report_goes_through_its_life_with_status_back_postgres);
+
+async fn group_report_goes_through_its_life_with_status_back(bot: TestBot) {
     let w = world(&bot).await;
     bot.start_private(w.resident).await;
     let reply = bot
@@ -172,9 +172,9 @@ async fn group_report_goes_through_its_life_with_status_back() {
     );
 }
 
-#[tokio::test]
-async fn buttons_recheck_permission_and_refuse_forged_data() {
-    let bot = spawn().await;
+on_both_databases!(buttons_recheck_permission_and_refuse_forged_data: buttons_recheck_permission_and_refuse_forged_data_sqlite, buttons_recheck_permission_and_refuse_forged_data_postgres);
+
+async fn buttons_recheck_permission_and_refuse_forged_data(bot: TestBot) {
     let w = world(&bot).await;
     bot.say(w.group, w.resident, "/report 隐患 路灯坏了").await;
     let notice = wait_text(&bot, w.worker, "新事项 #1").await;
@@ -243,9 +243,9 @@ async fn wait_edited(bot: &TestBot, chat: i64, id: i64, needle: &str) -> SentMes
     found.unwrap()
 }
 
-#[tokio::test]
-async fn a_report_replying_to_a_location_takes_it_along() {
-    let bot = spawn().await;
+on_both_databases!(a_report_replying_to_a_location_takes_it_along: a_report_replying_to_a_location_takes_it_along_sqlite, a_report_replying_to_a_location_takes_it_along_postgres);
+
+async fn a_report_replying_to_a_location_takes_it_along(bot: TestBot) {
     let w = world(&bot).await;
     let at = bot
         .sandbox
@@ -270,9 +270,11 @@ async fn a_report_replying_to_a_location_takes_it_along() {
     assert!(!card.text.contains("位置"), "{card}");
 }
 
-#[tokio::test]
-async fn private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups() {
-    let bot = spawn().await;
+on_both_databases!(private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups: private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups_sqlite, private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups_postgres);
+
+async fn private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups(
+    bot: TestBot,
+) {
     let w = world(&bot).await;
     let community_admin = bot.sandbox.add_user("社区书记", None);
     bot.grant(community_admin, "admin", "xq.hmk.c1").await;
@@ -357,9 +359,9 @@ async fn private_anonymous_report_with_photo_and_location_never_names_the_report
     }
 }
 
-#[tokio::test]
-async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
-    let bot = spawn().await;
+on_both_databases!(follow_up_asks_twice_then_leaves_and_unsatisfied_reopens: follow_up_asks_twice_then_leaves_and_unsatisfied_reopens_sqlite, follow_up_asks_twice_then_leaves_and_unsatisfied_reopens_postgres);
+
+async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens(bot: TestBot) {
     let w = world(&bot).await;
     bot.start_private(w.resident).await;
     for text in ["/report 求助 老人摔倒需要帮助", "/report 建议 增设路灯"] {
@@ -464,9 +466,9 @@ async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
     assert!(events(&bot, 2).await.iter().all(|e| e.kind != "comment"));
 }
 
-#[tokio::test]
-async fn supervision_only_from_above_and_reminders_on_schedule() {
-    let bot = spawn().await;
+on_both_databases!(supervision_only_from_above_and_reminders_on_schedule: supervision_only_from_above_and_reminders_on_schedule_sqlite, supervision_only_from_above_and_reminders_on_schedule_postgres);
+
+async fn supervision_only_from_above_and_reminders_on_schedule(bot: TestBot) {
     let w = world(&bot).await;
     bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
     bot.say(w.group, w.resident, "/report 其他 垃圾清运").await;
@@ -514,9 +516,9 @@ async fn supervision_only_from_above_and_reminders_on_schedule() {
     assert!(list.text.contains("没有职务"), "{}", list.text);
 }
 
-#[tokio::test]
-async fn reports_are_throttled_per_person_with_a_clear_message() {
-    let bot = spawn().await;
+on_both_databases!(reports_are_throttled_per_person_with_a_clear_message: reports_are_throttled_per_person_with_a_clear_message_sqlite, reports_are_throttled_per_person_with_a_clear_message_postgres);
+
+async fn reports_are_throttled_per_person_with_a_clear_message(bot: TestBot) {
     let w = world(&bot).await;
     for i in 1..=5 {
         let r = bot
@@ -541,16 +543,9 @@ async fn reports_are_throttled_per_person_with_a_clear_message() {
     );
 }
 
-#[tokio::test]
-async fn cases_run_on_postgres() {
-    let Some(db) = common::TestDb::postgres().await else {
-        return;
-    };
-    let bot = common::spawn_with(common::Options {
-        db: Some(db),
-        ..Default::default()
-    })
-    .await;
+on_both_databases!(cases_with_photos_and_every_step: cases_with_photos_and_every_step_sqlite, cases_with_photos_and_every_step_postgres);
+
+async fn cases_with_photos_and_every_step(bot: TestBot) {
     let w = world(&bot).await;
     bot.start_private(w.resident).await;
     let photo = bot
@@ -601,9 +596,9 @@ async fn cases_run_on_postgres() {
     assert!(mine.text.contains("已补井盖"), "{}", mine.text);
 }
 
-#[tokio::test]
-async fn a_case_assigned_to_a_mediator_becomes_specialised() {
-    let bot = spawn().await;
+on_both_databases!(a_case_assigned_to_a_mediator_becomes_specialised: a_case_assigned_to_a_mediator_becomes_specialised_sqlite, a_case_assigned_to_a_mediator_becomes_specialised_postgres);
+
+async fn a_case_assigned_to_a_mediator_becomes_specialised(bot: TestBot) {
     let w = world(&bot).await;
     let mediator = bot.sandbox.add_user("调解员老周", None);
     bot.start_private(mediator).await;
