@@ -625,3 +625,82 @@ async fn a_case_assigned_to_a_mediator_becomes_specialised(bot: TestBot) {
         .await;
     assert_eq!(case(&bot, 2).await.tier, Tier::Everyday);
 }
+
+on_both_databases!(a_reminder_never_undoes_a_resolution: a_reminder_never_undoes_a_resolution_sqlite, a_reminder_never_undoes_a_resolution_postgres);
+
+/// The reminder job and a `/resolve` at once (issue 11): the job has found
+/// the supervised case due and read it; the worker resolves it; only then
+/// does the job write. The resolution stands, in the row as in the history,
+/// and nobody is reminded of a resolved case. Likewise a follow-up read
+/// before the reporter rated does not undo the rating, and a stale copy of
+/// the row is never saved.
+async fn a_reminder_never_undoes_a_resolution(bot: TestBot) {
+    use pingan::cases::{followup, reminders};
+    let w = world(&bot).await;
+    bot.start_private(w.resident).await;
+    bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
+    let r = bot
+        .say(w.street_admin, w.street_admin, "/supervise 1 2d")
+        .await;
+    assert!(r.text.contains("已挂牌督办"), "{}", r.text);
+    let r = bot.say(w.worker, w.worker, "/accept 1").await;
+    assert!(r.text.contains("已受理"), "{}", r.text);
+
+    let (app, now) = (bot.app(), bot.clock.now());
+    let due = {
+        let mut c = app.store.conn().await.unwrap();
+        cases::reminders_due(&mut c, now, app.settings.cases.remind_every)
+            .await
+            .unwrap()
+    };
+    assert_eq!(due.iter().map(|c| c.id.0).collect::<Vec<_>>(), [1]);
+    let r = bot.say(w.worker, w.worker, "/resolve 1 已调解").await;
+    assert!(r.text.contains("已解决"), "{}", r.text);
+    let reminded = reminders::remind(app, &due[0], now).await.unwrap();
+    assert!(!reminded, "a resolved case is not reminded");
+    let c = case(&bot, 1).await;
+    assert_eq!(c.status, Status::Resolved, "the reminder undid /resolve");
+    assert!(c.resolved_at.is_some() && c.reminded_at.is_none());
+    let log = events(&bot, 1).await;
+    let chain: Vec<(Status, Status)> = log.iter().filter_map(|e| Some((e.from?, e.to?))).collect();
+    assert_eq!(replay(&chain), Some(c.status), "row and history agree");
+    assert!(log.iter().all(|e| e.kind != "remind"));
+
+    // A stale copy of the row is refused by the store itself.
+    let mut stale = due[0].clone();
+    stale.reminded_at = Some(now);
+    let mut conn = app.store.conn().await.unwrap();
+    assert!(!cases::save(&mut conn, &mut stale, now).await.unwrap());
+    drop(conn);
+    assert_eq!(case(&bot, 1).await.status, Status::Resolved);
+
+    // The follow-up job reads the resolved case; the reporter rates it
+    // (closing it) before the job writes: the rating stands.
+    bot.clock.advance(app.settings.cases.followup_after + 1);
+    let now = bot.clock.now();
+    let due = {
+        let mut c = app.store.conn().await.unwrap();
+        let s = &app.settings.cases;
+        cases::followups_due(&mut c, now, s.followup_after, s.followup_again)
+            .await
+            .unwrap()
+    };
+    assert_eq!(due.iter().map(|c| c.id.0).collect::<Vec<_>>(), [1]);
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    let a = press(
+        &bot,
+        w.resident,
+        mine.message_id,
+        w.resident,
+        "c:r:1:satisfied",
+    )
+    .await;
+    assert!(!a.show_alert, "{a:?}");
+    let rated = case(&bot, 1).await;
+    assert_eq!(rated.status, Status::Closed, "{rated:?}");
+    let asked = followup::ask(app, &due[0], now).await.unwrap();
+    assert!(!asked, "a rated case is not asked again");
+    let c = case(&bot, 1).await;
+    assert_eq!((c.status, c.rating), (Status::Closed, rated.rating));
+    assert!(c.rating.is_some());
+}
