@@ -774,3 +774,136 @@ async fn broadcast_edit_and_ack(bot: TestBot) {
     let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
     assert!(r.text.contains("已过期"), "{r}");
 }
+
+/// Many sends of one alert recorded at once on PostgreSQL (issue 11): each
+/// recorded send refreshes the progress card in its own READ COMMITTED
+/// transaction, as the dispatcher's send tasks do. However they interleave,
+/// the card is left with exactly one waiting edit, showing every copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sends_leave_one_waiting_card_edit_on_postgres() {
+    use pingan::alerts::broadcast::{self, ProgressHook};
+    use pingan::domain::NodeCode;
+    use pingan::domain::alert::{Category, Draft, Severity};
+    use pingan::i18n::Locale;
+    use pingan::outbox::SendHook;
+    use pingan::store::outbox::{self as rows, Lane, Outgoing};
+    use pingan::store::{Store, alerts as alert_rows, groups, nodes};
+    use sqlx::Row;
+    use std::sync::Arc;
+
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    const GROUPS: i64 = 60;
+    let store = Store::open(db.url()).await.unwrap();
+    let now = common::T0;
+    let issuer_chat = -1_000_000_001;
+    let (alert_id, card) = {
+        let mut c = store.conn().await.unwrap();
+        let root = NodeCode::parse("xq").unwrap();
+        nodes::insert(&mut c, &root, "西区", now).await.unwrap();
+        for i in 0..=GROUPS {
+            let (code, chat) = match i {
+                0 => (root.clone(), issuer_chat),
+                _ => (
+                    NodeCode::parse(&format!("xq.t{i}")).unwrap(),
+                    -1_000_000_001 - i,
+                ),
+            };
+            if i > 0 {
+                nodes::insert(&mut c, &code, &format!("街道{i}"), now)
+                    .await
+                    .unwrap();
+            }
+            groups::seen(&mut c, chat, &format!("群{i}"), true, now)
+                .await
+                .unwrap();
+            groups::bind(&mut c, chat, &code, now).await.unwrap();
+        }
+        let draft = Draft {
+            severity: Severity::Severe,
+            category: Category::parse("weather").unwrap(),
+            only: None,
+            expires_in: None,
+            text: "今晚有暴雨".into(),
+        };
+        let id = alert_rows::insert_draft(&mut c, &root, issuer_chat, 7, &draft, None, now)
+            .await
+            .unwrap();
+        let card = rows::enqueue(
+            &mut c,
+            &Outgoing::text(issuer_chat, "预览"),
+            now,
+            pingan::outbox::wall_ms(),
+        )
+        .await
+        .unwrap();
+        rows::mark_sent(&mut c, card, Some(1), now).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let queued = broadcast::send(
+            &mut tx,
+            Locale::Zh,
+            chrono_tz::Asia::Shanghai,
+            id,
+            Some(card),
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(queued, Some(GROUPS as usize + 1));
+        (id, card)
+    };
+    let copies = {
+        let mut c = store.conn().await.unwrap();
+        rows::lane_heads(&mut c, Lane::Urgent, 1000).await.unwrap()
+    };
+    assert_eq!(copies.len() as i64, GROUPS + 1);
+
+    // Every copy's send recorded at once, each in its own transaction.
+    let hook = Arc::new(ProgressHook { locale: Locale::Zh });
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, row) in copies.into_iter().enumerate() {
+        let (store, hook) = (store.clone(), hook.clone());
+        tasks.spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            rows::mark_sent(&mut tx, row.id, Some(100 + i as i64), now)
+                .await
+                .unwrap();
+            hook.after_record(&mut tx, &row, now).await.unwrap();
+            tx.commit().await.unwrap();
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("a recorded send");
+    }
+
+    let mut c = store.conn().await.unwrap();
+    let waiting: Vec<String> = sqlx::query(
+        "SELECT text FROM outbox WHERE kind = 'edit' AND edit_of = $1 AND status = 'pending'",
+    )
+    .bind(card)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| r.try_get("text").unwrap())
+    .collect();
+    assert_eq!(waiting.len(), 1, "waiting card edits: {waiting:#?}");
+    let all = GROUPS + 1;
+    assert!(
+        waiting[0].contains(&format!("已送达 {all}/{all}")),
+        "{}",
+        waiting[0]
+    );
+    let alert = alert_rows::get(&mut c, alert_id).await.unwrap().unwrap();
+    let latest: i64 =
+        sqlx::query("SELECT id FROM outbox WHERE edit_of = $1 AND status = 'pending'")
+            .bind(card)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+            .try_get("id")
+            .unwrap();
+    assert_eq!(alert.card_edit_id, Some(latest), "the alert points at it");
+}
