@@ -907,3 +907,101 @@ async fn concurrent_sends_leave_one_waiting_card_edit_on_postgres() {
             .unwrap();
     assert_eq!(alert.card_edit_id, Some(latest), "the alert points at it");
 }
+
+on_both_databases!(the_card_is_live_behind_a_backlog: the_card_is_live_behind_a_backlog_sqlite, the_card_is_live_behind_a_backlog_postgres);
+
+/// The issuer's card is live (issue 10): with a backlog of replies waiting
+/// in the issuer's group and in other groups, and one copy held back by a
+/// 429, the card shows the count while copies are still going out, and the
+/// final count soon after the last copy.
+async fn the_card_is_live_behind_a_backlog(bot: TestBot) {
+    let d = district(&bot).await;
+    let groups = [d.xq, d.hmk, d.qxp, d.c1, d.g3, d.g4, d.qxp_c1];
+    bot.sandbox
+        .wait_until("every welcome", |s| {
+            groups
+                .iter()
+                .all(|g| s.messages(*g).iter().any(|m| m.text.contains("平安机器人")))
+        })
+        .await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "severe 今晚有暴雨，请提醒居民").await;
+    // 30 residents ask in the issuer's group and in two others at once:
+    // their answers take the groups' pace for a minute and more.
+    let mut asked_here = Vec::new();
+    for i in 0..30 {
+        for chat in [d.hmk, d.c1, d.g3] {
+            let user = bot.sandbox.add_user(&format!("居民{i}"), None);
+            bot.sandbox.join(chat, user);
+            let ask = bot.sandbox.send_text(chat, user, "/whoami");
+            if chat == d.hmk {
+                asked_here.push(ask);
+            }
+        }
+    }
+    bot.settle().await;
+    // g4's copy is held back 6 s, so the others are out well before it
+    // (and the card has had the per-chat pace to show them).
+    bot.sandbox.inject(
+        "sendMessage",
+        Some(d.g4),
+        1,
+        Fault::TooManyRequests { retry_after: 6 },
+    );
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
+
+    let (chat, msg) = (card.chat_id, card.message_id);
+    let card_now = |s: &pingan::sandbox::Sandbox| {
+        s.messages(chat)
+            .into_iter()
+            .find(|m| m.message_id == msg)
+            .expect("the card")
+    };
+    let mut counted_midway = None;
+    let mut last_copy_at = None;
+    let mut final_at = None;
+    bot.sandbox
+        .wait_until("the card to show the final count", |s| {
+            let now = std::time::Instant::now();
+            let card = card_now(s);
+            let out = d
+                .hmk_subtree()
+                .iter()
+                .filter(|c| !copies(&bot, **c, id).is_empty())
+                .count();
+            if out < 4 && card.text.contains(&format!("已送达 {out}/4")) && out > 0 {
+                counted_midway.get_or_insert((card.text.clone(), card.edits));
+            }
+            if out == 4 {
+                last_copy_at.get_or_insert(now);
+            }
+            if card.text.contains("已送达 4/4") {
+                final_at.get_or_insert(now);
+            }
+            final_at.is_some() && last_copy_at.is_some()
+        })
+        .await;
+    let (midway, edits) = counted_midway.unwrap_or_else(|| {
+        panic!(
+            "the card was not edited while copies were going out\n{}",
+            bot.sandbox.dump()
+        )
+    });
+    assert!(edits >= 1 && midway.contains("发送中"), "{midway}");
+    let lag = final_at
+        .unwrap()
+        .saturating_duration_since(last_copy_at.unwrap());
+    assert!(
+        lag <= Duration::from_secs(2),
+        "the final count came {lag:?} after the last copy"
+    );
+    let done = card_now(&bot.sandbox);
+    assert!(done.text.contains("已送达 4/4 · 失败 0"), "{done}");
+    // The backlog was still waiting: the card did not wait for it.
+    let answered = bot
+        .sandbox
+        .messages(d.hmk)
+        .iter()
+        .filter(|m| m.reply_to.is_some_and(|r| asked_here.contains(&r)))
+        .count();
+    assert!(answered < 30, "the card waited for {answered} answers");
+}

@@ -248,3 +248,25 @@ impl SendHook for ProgressHook {
         Box::pin(self.run(conn, row, now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_count_keeps_the_turn_of_the_edit_it_replaces() {
+        assert_eq!(next_edit_ms(Some(5_000), 5_000, 5_400), 5_000);
+        // A waiting edit moved on by a 429 keeps its later turn.
+        assert_eq!(next_edit_ms(Some(9_000), 5_000, 5_400), 9_000);
+    }
+
+    #[test]
+    fn the_next_edit_goes_a_pace_after_the_last_or_now() {
+        // The last edit's turn was 400 ms ago: the next one 600 ms from now.
+        assert_eq!(next_edit_ms(None, 5_000, 5_400), 5_000 + CARD_EVERY_MS);
+        // Long ago (the final count after a copy held back): now.
+        assert_eq!(next_edit_ms(None, 5_000, 9_000), 9_000);
+        // The first edit of a card: now.
+        assert_eq!(next_edit_ms(None, 0, 9_000), 9_000);
+    }
+}
