@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestBot, spawn};
+use common::TestBot;
 use pingan::sandbox::{Fault, SentMessage};
 
 struct District {
@@ -119,9 +119,9 @@ async fn eventually(bot: &TestBot, rounds: u32, cond: impl Fn(&TestBot) -> bool 
     panic!("condition never held\n{}", bot.sandbox.dump());
 }
 
-#[tokio::test]
-async fn broadcast_reaches_the_subtree_and_nothing_else() {
-    let bot = spawn().await;
+on_both_databases!(broadcast_reaches_the_subtree_and_nothing_else: broadcast_reaches_the_subtree_and_nothing_else_sqlite, broadcast_reaches_the_subtree_and_nothing_else_postgres);
+
+async fn broadcast_reaches_the_subtree_and_nothing_else(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(
         &bot,
@@ -177,9 +177,9 @@ async fn broadcast_reaches_the_subtree_and_nothing_else() {
     assert_eq!(bot.sandbox.stats().too_many_requests, 0);
 }
 
-#[tokio::test]
-async fn level_filter_and_cancel_button() {
-    let bot = spawn().await;
+on_both_databases!(level_filter_and_cancel_button: level_filter_and_cancel_button_sqlite, level_filter_and_cancel_button_postgres);
+
+async fn level_filter_and_cancel_button(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.xq, bot.root, "grid fraud 谨防电信诈骗").await;
     assert!(card.text.contains("将发送到 2 个群：网格 2"), "{card}");
@@ -215,9 +215,9 @@ async fn level_filter_and_cancel_button() {
     }
 }
 
-#[tokio::test]
-async fn bad_input_is_explained_and_sends_nothing() {
-    let bot = spawn().await;
+on_both_databases!(bad_input_is_explained_and_sends_nothing: bad_input_is_explained_and_sends_nothing_sqlite, bad_input_is_explained_and_sends_nothing_postgres);
+
+async fn bad_input_is_explained_and_sends_nothing(bot: TestBot) {
     let d = district(&bot).await;
     let r = bot.say(d.hmk, d.chief, "/alert").await;
     assert!(
@@ -265,9 +265,9 @@ async fn bad_input_is_explained_and_sends_nothing() {
     }
 }
 
-#[tokio::test]
-async fn rate_limit_and_server_errors_mid_broadcast() {
-    let bot = spawn().await;
+on_both_databases!(rate_limit_and_server_errors_mid_broadcast: rate_limit_and_server_errors_mid_broadcast_sqlite, rate_limit_and_server_errors_mid_broadcast_postgres);
+
+async fn rate_limit_and_server_errors_mid_broadcast(bot: TestBot) {
     let d = district(&bot).await;
     bot.sandbox.inject(
         "sendMessage",
@@ -305,9 +305,9 @@ async fn rate_limit_and_server_errors_mid_broadcast() {
     );
 }
 
-#[tokio::test]
-async fn migrated_group_and_removed_bot() {
-    let bot = spawn().await;
+on_both_databases!(migrated_group_and_removed_bot: migrated_group_and_removed_bot_sqlite, migrated_group_and_removed_bot_postgres);
+
+async fn migrated_group_and_removed_bot(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "一般 traffic 道路施工").await;
     let supergroup = bot.sandbox.migrate(d.g3);
@@ -335,9 +335,9 @@ async fn migrated_group_and_removed_bot() {
     assert!(card2.text.contains("将发送到 3 个群"), "{card2}");
 }
 
-#[tokio::test]
-async fn restart_mid_broadcast_finishes_without_loss() {
-    let mut bot = spawn().await;
+on_both_databases!(restart_mid_broadcast_finishes_without_loss: restart_mid_broadcast_finishes_without_loss_sqlite, restart_mid_broadcast_finishes_without_loss_postgres);
+
+async fn restart_mid_broadcast_finishes_without_loss(mut bot: TestBot) {
     let d = district(&bot).await;
     // Every group has had its welcome: nothing of the set-up is left to send.
     let groups = [d.xq, d.hmk, d.qxp, d.c1, d.g3, d.g4, d.qxp_c1];
@@ -378,9 +378,9 @@ async fn restart_mid_broadcast_finishes_without_loss() {
     }
 }
 
-#[tokio::test]
-async fn edit_and_cancel_every_copy() {
-    let bot = spawn().await;
+on_both_databases!(edit_and_cancel_every_copy: edit_and_cancel_every_copy_sqlite, edit_and_cancel_every_copy_postgres);
+
+async fn edit_and_cancel_every_copy(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "严重 fire 仓库起火").await;
     press_send(&bot, d.hmk, &card, d.chief, id).await;
@@ -448,9 +448,9 @@ async fn edit_and_cancel_every_copy() {
     );
 }
 
-#[tokio::test]
-async fn acknowledgement_reminder_and_escalation() {
-    let bot = spawn().await;
+on_both_databases!(acknowledgement_reminder_and_escalation: acknowledgement_reminder_and_escalation_sqlite, acknowledgement_reminder_and_escalation_postgres);
+
+async fn acknowledgement_reminder_and_escalation(bot: TestBot) {
     let d = district(&bot).await;
     for chat in d.hmk_subtree() {
         bot.sandbox.promote(chat, bot.sandbox.bot_id());
@@ -542,9 +542,9 @@ async fn acknowledgement_reminder_and_escalation() {
         .await;
 }
 
-#[tokio::test]
-async fn recurring_alert_fires_once_per_occurrence() {
-    let mut bot = spawn().await;
+on_both_databases!(recurring_alert_fires_once_per_occurrence: recurring_alert_fires_once_per_occurrence_sqlite, recurring_alert_fires_once_per_occurrence_postgres);
+
+async fn recurring_alert_fires_once_per_occurrence(mut bot: TestBot) {
     let d = district(&bot).await;
     // The test clock starts at 09:00 Shanghai; the next 09:30 is due in 30 minutes.
     let r = bot
@@ -660,32 +660,16 @@ async fn monday_schedule_fires_on_monday(bot: TestBot) {
     assert!(r.text.contains("A1") && !r.text.contains("A2"), "{r}");
 }
 
-#[tokio::test]
-async fn monday_schedule_fires_on_monday_sqlite() {
-    monday_schedule_fires_on_monday(spawn().await).await;
-}
+on_both_databases!(monday_schedule_fires_on_monday: monday_schedule_fires_on_monday_sqlite, monday_schedule_fires_on_monday_postgres);
 
-#[tokio::test]
-async fn monday_schedule_fires_on_monday_postgres() {
-    let Some(db) = common::TestDb::postgres().await else {
-        return;
-    };
-    let bot = common::spawn_with(common::Options {
-        db: Some(db),
-        ..common::Options::default()
-    })
-    .await;
-    monday_schedule_fires_on_monday(bot).await;
-}
+on_both_databases!(schedules_from_before_the_stored_next_run: schedules_from_before_the_stored_next_run_sqlite, schedules_from_before_the_stored_next_run_postgres);
 
 /// Rows made before the next run was stored (or before the one parser): the
 /// job fills in the next run, reading the schedule the standard way, and
 /// stops one that fires too often.
-#[tokio::test]
-async fn schedules_from_before_the_stored_next_run() {
+async fn schedules_from_before_the_stored_next_run(bot: TestBot) {
     use pingan::domain::NodeCode;
     use pingan::store::schedules::{self, Schedule};
-    let bot = spawn().await;
     let d = district(&bot).await;
     let legacy = |spec: &str, cron: &str| Schedule {
         id: 0,
@@ -736,10 +720,10 @@ async fn schedules_from_before_the_stored_next_run() {
     assert!(r.text.contains("还没有平安提示"), "{r}");
 }
 
+on_both_databases!(too_frequent_schedule_refused_in_english(common::Options { locale: pingan::i18n::Locale::En, ..common::Options::default() }): too_frequent_schedule_refused_in_english_sqlite, too_frequent_schedule_refused_in_english_postgres);
+
 /// The refusal in English with `PINGAN_LOCALE=en`.
-#[tokio::test]
-async fn too_frequent_schedule_refused_in_english() {
-    let bot = common::spawn_en().await;
+async fn too_frequent_schedule_refused_in_english(bot: TestBot) {
     let d = district(&bot).await;
     let r = bot
         .say(d.hmk, d.chief, "/schedule */5 * * * * every five minutes")
@@ -756,16 +740,9 @@ async fn too_frequent_schedule_refused_in_english() {
     assert!(r.text.contains("next: 2026-11-30 09:00 Mon"), "{r}");
 }
 
-#[tokio::test]
-async fn broadcast_edit_and_ack_on_postgres() {
-    let Some(db) = common::TestDb::postgres().await else {
-        return;
-    };
-    let bot = common::spawn_with(common::Options {
-        db: Some(db),
-        ..common::Options::default()
-    })
-    .await;
+on_both_databases!(broadcast_edit_and_ack: broadcast_edit_and_ack_sqlite, broadcast_edit_and_ack_postgres);
+
+async fn broadcast_edit_and_ack(bot: TestBot) {
     let d = district(&bot).await;
     let (id, card) = preview(&bot, d.hmk, d.chief, "severe crime 6h 注意防盗").await;
     press_send(&bot, d.hmk, &card, d.chief, id).await;
@@ -797,4 +774,238 @@ async fn broadcast_edit_and_ack_on_postgres() {
     bot.app().tick().await;
     let r = bot.say(d.hmk, d.chief, &format!("/alert_info A{id}")).await;
     assert!(r.text.contains("已过期"), "{r}");
+}
+
+/// Many sends of one alert recorded at once on PostgreSQL (issue 11): each
+/// recorded send refreshes the progress card in its own READ COMMITTED
+/// transaction, as the dispatcher's send tasks do. However they interleave,
+/// the card is left with exactly one waiting edit, showing every copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sends_leave_one_waiting_card_edit_on_postgres() {
+    use pingan::alerts::broadcast::{self, ProgressHook};
+    use pingan::domain::NodeCode;
+    use pingan::domain::alert::{Category, Draft, Severity};
+    use pingan::i18n::Locale;
+    use pingan::outbox::SendHook;
+    use pingan::store::outbox::{self as rows, Lane, Outgoing};
+    use pingan::store::{Store, alerts as alert_rows, groups, nodes};
+    use sqlx::Row;
+    use std::sync::Arc;
+
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    const GROUPS: i64 = 60;
+    let store = Store::open(db.url()).await.unwrap();
+    let now = common::T0;
+    let issuer_chat = -1_000_000_001;
+    let (alert_id, card) = {
+        let mut c = store.conn().await.unwrap();
+        let root = NodeCode::parse("xq").unwrap();
+        nodes::insert(&mut c, &root, "西区", now).await.unwrap();
+        for i in 0..=GROUPS {
+            let (code, chat) = match i {
+                0 => (root.clone(), issuer_chat),
+                _ => (
+                    NodeCode::parse(&format!("xq.t{i}")).unwrap(),
+                    -1_000_000_001 - i,
+                ),
+            };
+            if i > 0 {
+                nodes::insert(&mut c, &code, &format!("街道{i}"), now)
+                    .await
+                    .unwrap();
+            }
+            groups::seen(&mut c, chat, &format!("群{i}"), true, now)
+                .await
+                .unwrap();
+            groups::bind(&mut c, chat, &code, now).await.unwrap();
+        }
+        let draft = Draft {
+            severity: Severity::Severe,
+            category: Category::parse("weather").unwrap(),
+            only: None,
+            expires_in: None,
+            text: "今晚有暴雨".into(),
+        };
+        let id = alert_rows::insert_draft(&mut c, &root, issuer_chat, 7, &draft, None, now)
+            .await
+            .unwrap();
+        let card = rows::enqueue(
+            &mut c,
+            &Outgoing::text(issuer_chat, "预览"),
+            now,
+            pingan::outbox::wall_ms(),
+        )
+        .await
+        .unwrap();
+        rows::mark_sent(&mut c, card, Some(1), now).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let queued = broadcast::send(
+            &mut tx,
+            Locale::Zh,
+            chrono_tz::Asia::Shanghai,
+            id,
+            Some(card),
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(queued, Some(GROUPS as usize + 1));
+        (id, card)
+    };
+    let copies = {
+        let mut c = store.conn().await.unwrap();
+        rows::lane_heads(&mut c, Lane::Urgent, 1000).await.unwrap()
+    };
+    assert_eq!(copies.len() as i64, GROUPS + 1);
+
+    // Every copy's send recorded at once, each in its own transaction.
+    let hook = Arc::new(ProgressHook {
+        locale: Locale::Zh,
+        tz: chrono_tz::Asia::Shanghai,
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, row) in copies.into_iter().enumerate() {
+        let (store, hook) = (store.clone(), hook.clone());
+        tasks.spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            rows::mark_sent(&mut tx, row.id, Some(100 + i as i64), now)
+                .await
+                .unwrap();
+            hook.after_record(&mut tx, &row, now).await.unwrap();
+            tx.commit().await.unwrap();
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("a recorded send");
+    }
+
+    let mut c = store.conn().await.unwrap();
+    let waiting: Vec<String> = sqlx::query(
+        "SELECT text FROM outbox WHERE kind = 'edit' AND edit_of = $1 AND status = 'pending'",
+    )
+    .bind(card)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| r.try_get("text").unwrap())
+    .collect();
+    assert_eq!(waiting.len(), 1, "waiting card edits: {waiting:#?}");
+    let all = GROUPS + 1;
+    assert!(
+        waiting[0].contains(&format!("已送达 {all}/{all}")),
+        "{}",
+        waiting[0]
+    );
+    let alert = alert_rows::get(&mut c, alert_id).await.unwrap().unwrap();
+    let latest: i64 =
+        sqlx::query("SELECT id FROM outbox WHERE edit_of = $1 AND status = 'pending'")
+            .bind(card)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+            .try_get("id")
+            .unwrap();
+    assert_eq!(alert.card_edit_id, Some(latest), "the alert points at it");
+}
+
+on_both_databases!(the_card_is_live_behind_a_backlog: the_card_is_live_behind_a_backlog_sqlite, the_card_is_live_behind_a_backlog_postgres);
+
+/// The issuer's card is live (issue 10): with a backlog of replies waiting
+/// in the issuer's group and in other groups, and one copy held back by a
+/// 429, the card shows the count while copies are still going out, and the
+/// final count soon after the last copy.
+async fn the_card_is_live_behind_a_backlog(bot: TestBot) {
+    let d = district(&bot).await;
+    let groups = [d.xq, d.hmk, d.qxp, d.c1, d.g3, d.g4, d.qxp_c1];
+    bot.sandbox
+        .wait_until("every welcome", |s| {
+            groups
+                .iter()
+                .all(|g| s.messages(*g).iter().any(|m| m.text.contains("平安机器人")))
+        })
+        .await;
+    let (id, card) = preview(&bot, d.hmk, d.chief, "severe 今晚有暴雨，请提醒居民").await;
+    // 30 residents ask in the issuer's group and in two others at once:
+    // their answers take the groups' pace for a minute and more.
+    let mut asked_here = Vec::new();
+    for i in 0..30 {
+        for chat in [d.hmk, d.c1, d.g3] {
+            let user = bot.sandbox.add_user(&format!("居民{i}"), None);
+            bot.sandbox.join(chat, user);
+            let ask = bot.sandbox.send_text(chat, user, "/whoami");
+            if chat == d.hmk {
+                asked_here.push(ask);
+            }
+        }
+    }
+    bot.settle().await;
+    // g4's copy is held back 6 s, so the others are out well before it
+    // (and the card has had the per-chat pace to show them).
+    bot.sandbox.inject(
+        "sendMessage",
+        Some(d.g4),
+        1,
+        Fault::TooManyRequests { retry_after: 6 },
+    );
+    press_send(&bot, d.hmk, &card, d.chief, id).await;
+
+    let (chat, msg) = (card.chat_id, card.message_id);
+    let card_now = |s: &pingan::sandbox::Sandbox| {
+        s.messages(chat)
+            .into_iter()
+            .find(|m| m.message_id == msg)
+            .expect("the card")
+    };
+    let mut counted_midway = None;
+    let mut last_copy_at = None;
+    let mut final_at = None;
+    bot.sandbox
+        .wait_until("the card to show the final count", |s| {
+            let now = std::time::Instant::now();
+            let card = card_now(s);
+            let out = d
+                .hmk_subtree()
+                .iter()
+                .filter(|c| !copies(&bot, **c, id).is_empty())
+                .count();
+            if out < 4 && card.text.contains(&format!("已送达 {out}/4")) && out > 0 {
+                counted_midway.get_or_insert((card.text.clone(), card.edits));
+            }
+            if out == 4 {
+                last_copy_at.get_or_insert(now);
+            }
+            if card.text.contains("已送达 4/4") {
+                final_at.get_or_insert(now);
+            }
+            final_at.is_some() && last_copy_at.is_some()
+        })
+        .await;
+    let (midway, edits) = counted_midway.unwrap_or_else(|| {
+        panic!(
+            "the card was not edited while copies were going out\n{}",
+            bot.sandbox.dump()
+        )
+    });
+    assert!(edits >= 1 && midway.contains("发送中"), "{midway}");
+    let lag = final_at
+        .unwrap()
+        .saturating_duration_since(last_copy_at.unwrap());
+    assert!(
+        lag <= Duration::from_secs(2),
+        "the final count came {lag:?} after the last copy"
+    );
+    let done = card_now(&bot.sandbox);
+    assert!(done.text.contains("已送达 4/4 · 失败 0"), "{done}");
+    // The backlog was still waiting: the card did not wait for it.
+    let answered = bot
+        .sandbox
+        .messages(d.hmk)
+        .iter()
+        .filter(|m| m.reply_to.is_some_and(|r| asked_here.contains(&r)))
+        .count();
+    assert!(answered < 30, "the card waited for {answered} answers");
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestBot, spawn};
+use common::TestBot;
 use pingan::domain::case::status::replay;
 use pingan::domain::case::{CaseId, Status, Tier};
 use pingan::sandbox::{CallbackAnswer, SentMessage};
@@ -97,9 +97,9 @@ async fn wait_count(bot: &TestBot, chat: i64, needle: &str, n: usize) {
         .await;
 }
 
-#[tokio::test]
-async fn group_report_goes_through_its_life_with_status_back() {
-    let bot = spawn().await;
+on_both_databases!(group_report_goes_through_its_life_with_status_back: group_report_goes_through_its_life_with_status_back_sqlite, group_report_goes_through_its_life_with_status_back_postgres);
+
+async fn group_report_goes_through_its_life_with_status_back(bot: TestBot) {
     let w = world(&bot).await;
     bot.start_private(w.resident).await;
     let reply = bot
@@ -172,9 +172,9 @@ async fn group_report_goes_through_its_life_with_status_back() {
     );
 }
 
-#[tokio::test]
-async fn buttons_recheck_permission_and_refuse_forged_data() {
-    let bot = spawn().await;
+on_both_databases!(buttons_recheck_permission_and_refuse_forged_data: buttons_recheck_permission_and_refuse_forged_data_sqlite, buttons_recheck_permission_and_refuse_forged_data_postgres);
+
+async fn buttons_recheck_permission_and_refuse_forged_data(bot: TestBot) {
     let w = world(&bot).await;
     bot.say(w.group, w.resident, "/report 隐患 路灯坏了").await;
     let notice = wait_text(&bot, w.worker, "新事项 #1").await;
@@ -243,9 +243,9 @@ async fn wait_edited(bot: &TestBot, chat: i64, id: i64, needle: &str) -> SentMes
     found.unwrap()
 }
 
-#[tokio::test]
-async fn a_report_replying_to_a_location_takes_it_along() {
-    let bot = spawn().await;
+on_both_databases!(a_report_replying_to_a_location_takes_it_along: a_report_replying_to_a_location_takes_it_along_sqlite, a_report_replying_to_a_location_takes_it_along_postgres);
+
+async fn a_report_replying_to_a_location_takes_it_along(bot: TestBot) {
     let w = world(&bot).await;
     let at = bot
         .sandbox
@@ -270,9 +270,11 @@ async fn a_report_replying_to_a_location_takes_it_along() {
     assert!(!card.text.contains("位置"), "{card}");
 }
 
-#[tokio::test]
-async fn private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups() {
-    let bot = spawn().await;
+on_both_databases!(private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups: private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups_sqlite, private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups_postgres);
+
+async fn private_anonymous_report_with_photo_and_location_never_names_the_reporter_in_groups(
+    bot: TestBot,
+) {
     let w = world(&bot).await;
     let community_admin = bot.sandbox.add_user("社区书记", None);
     bot.grant(community_admin, "admin", "xq.hmk.c1").await;
@@ -360,9 +362,9 @@ async fn private_anonymous_report_with_photo_and_location_never_names_the_report
     }
 }
 
-#[tokio::test]
-async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
-    let bot = spawn().await;
+on_both_databases!(follow_up_asks_twice_then_leaves_and_unsatisfied_reopens: follow_up_asks_twice_then_leaves_and_unsatisfied_reopens_sqlite, follow_up_asks_twice_then_leaves_and_unsatisfied_reopens_postgres);
+
+async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens(bot: TestBot) {
     let w = world(&bot).await;
     bot.start_private(w.resident).await;
     for text in ["/report 求助 老人摔倒需要帮助", "/report 建议 增设路灯"] {
@@ -467,9 +469,9 @@ async fn follow_up_asks_twice_then_leaves_and_unsatisfied_reopens() {
     assert!(events(&bot, 2).await.iter().all(|e| e.kind != "comment"));
 }
 
-#[tokio::test]
-async fn supervision_only_from_above_and_reminders_on_schedule() {
-    let bot = spawn().await;
+on_both_databases!(supervision_only_from_above_and_reminders_on_schedule: supervision_only_from_above_and_reminders_on_schedule_sqlite, supervision_only_from_above_and_reminders_on_schedule_postgres);
+
+async fn supervision_only_from_above_and_reminders_on_schedule(bot: TestBot) {
     let w = world(&bot).await;
     bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
     bot.say(w.group, w.resident, "/report 其他 垃圾清运").await;
@@ -517,9 +519,9 @@ async fn supervision_only_from_above_and_reminders_on_schedule() {
     assert!(list.text.contains("没有职务"), "{}", list.text);
 }
 
-#[tokio::test]
-async fn reports_are_throttled_per_person_with_a_clear_message() {
-    let bot = spawn().await;
+on_both_databases!(reports_are_throttled_per_person_with_a_clear_message: reports_are_throttled_per_person_with_a_clear_message_sqlite, reports_are_throttled_per_person_with_a_clear_message_postgres);
+
+async fn reports_are_throttled_per_person_with_a_clear_message(bot: TestBot) {
     let w = world(&bot).await;
     for i in 1..=5 {
         let r = bot
@@ -544,16 +546,9 @@ async fn reports_are_throttled_per_person_with_a_clear_message() {
     );
 }
 
-#[tokio::test]
-async fn cases_run_on_postgres() {
-    let Some(db) = common::TestDb::postgres().await else {
-        return;
-    };
-    let bot = common::spawn_with(common::Options {
-        db: Some(db),
-        ..Default::default()
-    })
-    .await;
+on_both_databases!(cases_with_photos_and_every_step: cases_with_photos_and_every_step_sqlite, cases_with_photos_and_every_step_postgres);
+
+async fn cases_with_photos_and_every_step(bot: TestBot) {
     let w = world(&bot).await;
     bot.start_private(w.resident).await;
     let photo = bot
@@ -604,9 +599,9 @@ async fn cases_run_on_postgres() {
     assert!(mine.text.contains("已补井盖"), "{}", mine.text);
 }
 
-#[tokio::test]
-async fn a_case_assigned_to_a_mediator_becomes_specialised() {
-    let bot = spawn().await;
+on_both_databases!(a_case_assigned_to_a_mediator_becomes_specialised: a_case_assigned_to_a_mediator_becomes_specialised_sqlite, a_case_assigned_to_a_mediator_becomes_specialised_postgres);
+
+async fn a_case_assigned_to_a_mediator_becomes_specialised(bot: TestBot) {
     let w = world(&bot).await;
     let mediator = bot.sandbox.add_user("调解员老周", None);
     bot.start_private(mediator).await;
@@ -632,4 +627,83 @@ async fn a_case_assigned_to_a_mediator_becomes_specialised() {
     bot.say(w.worker, w.worker, &format!("/assign 2 {}", w.worker))
         .await;
     assert_eq!(case(&bot, 2).await.tier, Tier::Everyday);
+}
+
+on_both_databases!(a_reminder_never_undoes_a_resolution: a_reminder_never_undoes_a_resolution_sqlite, a_reminder_never_undoes_a_resolution_postgres);
+
+/// The reminder job and a `/resolve` at once (issue 11): the job has found
+/// the supervised case due and read it; the worker resolves it; only then
+/// does the job write. The resolution stands, in the row as in the history,
+/// and nobody is reminded of a resolved case. Likewise a follow-up read
+/// before the reporter rated does not undo the rating, and a stale copy of
+/// the row is never saved.
+async fn a_reminder_never_undoes_a_resolution(bot: TestBot) {
+    use pingan::cases::{followup, reminders};
+    let w = world(&bot).await;
+    bot.start_private(w.resident).await;
+    bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
+    let r = bot
+        .say(w.street_admin, w.street_admin, "/supervise 1 2d")
+        .await;
+    assert!(r.text.contains("已挂牌督办"), "{}", r.text);
+    let r = bot.say(w.worker, w.worker, "/accept 1").await;
+    assert!(r.text.contains("已受理"), "{}", r.text);
+
+    let (app, now) = (bot.app(), bot.clock.now());
+    let due = {
+        let mut c = app.store.conn().await.unwrap();
+        cases::reminders_due(&mut c, now, app.settings.cases.remind_every)
+            .await
+            .unwrap()
+    };
+    assert_eq!(due.iter().map(|c| c.id.0).collect::<Vec<_>>(), [1]);
+    let r = bot.say(w.worker, w.worker, "/resolve 1 已调解").await;
+    assert!(r.text.contains("已解决"), "{}", r.text);
+    let reminded = reminders::remind(app, &due[0], now).await.unwrap();
+    assert!(!reminded, "a resolved case is not reminded");
+    let c = case(&bot, 1).await;
+    assert_eq!(c.status, Status::Resolved, "the reminder undid /resolve");
+    assert!(c.resolved_at.is_some() && c.reminded_at.is_none());
+    let log = events(&bot, 1).await;
+    let chain: Vec<(Status, Status)> = log.iter().filter_map(|e| Some((e.from?, e.to?))).collect();
+    assert_eq!(replay(&chain), Some(c.status), "row and history agree");
+    assert!(log.iter().all(|e| e.kind != "remind"));
+
+    // A stale copy of the row is refused by the store itself.
+    let mut stale = due[0].clone();
+    stale.reminded_at = Some(now);
+    let mut conn = app.store.conn().await.unwrap();
+    assert!(!cases::save(&mut conn, &mut stale, now).await.unwrap());
+    drop(conn);
+    assert_eq!(case(&bot, 1).await.status, Status::Resolved);
+
+    // The follow-up job reads the resolved case; the reporter rates it
+    // (closing it) before the job writes: the rating stands.
+    bot.clock.advance(app.settings.cases.followup_after + 1);
+    let now = bot.clock.now();
+    let due = {
+        let mut c = app.store.conn().await.unwrap();
+        let s = &app.settings.cases;
+        cases::followups_due(&mut c, now, s.followup_after, s.followup_again)
+            .await
+            .unwrap()
+    };
+    assert_eq!(due.iter().map(|c| c.id.0).collect::<Vec<_>>(), [1]);
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    let a = press(
+        &bot,
+        w.resident,
+        mine.message_id,
+        w.resident,
+        "c:r:1:satisfied",
+    )
+    .await;
+    assert!(!a.show_alert, "{a:?}");
+    let rated = case(&bot, 1).await;
+    assert_eq!(rated.status, Status::Closed, "{rated:?}");
+    let asked = followup::ask(app, &due[0], now).await.unwrap();
+    assert!(!asked, "a rated case is not asked again");
+    let c = case(&bot, 1).await;
+    assert_eq!((c.status, c.rating), (Status::Closed, rated.rating));
+    assert!(c.rating.is_some());
 }

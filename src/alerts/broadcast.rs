@@ -11,7 +11,9 @@
 //! row is waiting at a time, spaced at least [`CARD_EVERY_MS`] apart. A newer
 //! count replaces the waiting row (withdrawn and re-queued with the same
 //! time, so a row already being sent is never changed under the sender);
-//! the last send always leaves a final edit queued.
+//! the last send always leaves a final edit queued. Refreshes take the
+//! alert's row lock first, so concurrent sends (PostgreSQL) cannot leave
+//! two waiting edits (see [`refresh_card`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -115,6 +117,13 @@ pub fn copy_lane(alert: &Alert) -> Lane {
 }
 
 /// Queues (or replaces the waiting) edit of the alert's card.
+///
+/// One statement sequence under the alert's row lock ([`store::lock`]):
+/// read the alert's waiting edit, withdraw it, queue the new one, store its
+/// id. Two sends recorded at once (two transactions, READ COMMITTED on
+/// PostgreSQL) take turns here, the second withdrawing what the first
+/// queued, so at most one edit per card is ever waiting; and the count is
+/// read under the lock, so the last refresh sees every send before it.
 pub async fn refresh_card(
     conn: &mut Conn,
     l: Locale,
@@ -122,6 +131,13 @@ pub async fn refresh_card(
     alert: &Alert,
     now: i64,
 ) -> anyhow::Result<()> {
+    if alert.card_outbox_id.is_none() {
+        return Ok(());
+    }
+    store::lock(conn, alert.id).await?;
+    let Some(alert) = store::get(conn, alert.id).await? else {
+        return Ok(());
+    };
     let Some(card) = alert.card_outbox_id else {
         return Ok(());
     };
@@ -141,21 +157,59 @@ pub async fn refresh_card(
     } else {
         Vec::new()
     };
-    let mut text = render::progress(l, alert, p, &failures);
+    let mut text = render::progress(l, &alert, p, &failures);
     if alert.severity.needs_ack() {
         let board = acks::board(conn, alert.id, &alert.node).await?;
         let room = CARD_MAX_CHARS.saturating_sub(text.chars().count());
         text.push_str(&super::acks::lines_within(l, tz, &board, room));
     }
     let now_ms = wall_ms();
-    let not_before = match alert.card_edit_id {
-        Some(waiting) if rows::withdraw_if_idle(conn, waiting, now_ms).await? => alert.card_next_ms,
-        _ => now_ms.max(alert.card_next_ms + CARD_EVERY_MS),
+    let waiting_at = match alert.card_edit_id {
+        Some(waiting) => rows::withdraw_if_idle_at(conn, waiting, now_ms).await?,
+        None => None,
     };
+    let not_before = next_edit_ms(waiting_at, alert.card_next_ms, now_ms);
     let edit =
         Outgoing::acting_on(alert.chat_id, OutKind::Edit { of: card }, text).in_lane(Lane::Card);
     let id = rows::enqueue(conn, &edit, now, not_before).await?;
     store::set_card_edit(conn, alert.id, id, not_before).await?;
+    Ok(())
+}
+
+/// When the card's next edit may go (ms): the turn of the edit it replaces
+/// (`waiting_at`, if one was still waiting), so a newer count never waits
+/// longer than the older one would have; otherwise [`CARD_EVERY_MS`] after
+/// the turn of the last edit (`last_ms`, out or being sent), or now if that
+/// is past. So while copies go out the card changes about once a second,
+/// and the final count is queued at most [`CARD_EVERY_MS`] after the
+/// previous edit's turn.
+pub fn next_edit_ms(waiting_at: Option<i64>, last_ms: i64, now_ms: i64) -> i64 {
+    match waiting_at {
+        Some(at) => at,
+        None => now_ms.max(last_ms + CARD_EVERY_MS),
+    }
+}
+
+/// A card edit that failed and waits to be retried, once a newer edit was
+/// queued behind it (while it was being sent): withdrawn, as its count is
+/// out of date, so the card keeps one waiting edit.
+async fn drop_superseded_edit(conn: &mut Conn, row: &Pending) -> anyhow::Result<()> {
+    let OutKind::Edit { of } = row.kind else {
+        return Ok(());
+    };
+    if row.lane != Lane::Card {
+        return Ok(());
+    }
+    let Some(alert_id) = store::by_card(conn, of).await? else {
+        return Ok(());
+    };
+    store::lock(conn, alert_id).await?;
+    let latest = store::get(conn, alert_id)
+        .await?
+        .and_then(|a| a.card_edit_id);
+    if latest.is_some_and(|latest| latest != row.id) {
+        rows::withdraw_if_idle(conn, row.id, wall_ms()).await?;
+    }
     Ok(())
 }
 
@@ -169,6 +223,9 @@ impl ProgressHook {
     async fn run(&self, conn: &mut Conn, row: &Pending, now: i64) -> anyhow::Result<()> {
         let mut alert_ids = Vec::new();
         let status = rows::status_of(conn, row.id).await?.map(|(s, _)| s);
+        if status.as_deref() == Some("pending") {
+            drop_superseded_edit(conn, row).await?;
+        }
         if let Some(d) = store::delivery_by_outbox(conn, row.id).await? {
             if d.status == "pending" {
                 return Ok(()); // retried later or moved; nothing to show yet
@@ -217,5 +274,27 @@ impl SendHook for ProgressHook {
         now: i64,
     ) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>> {
         Box::pin(self.run(conn, row, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_count_keeps_the_turn_of_the_edit_it_replaces() {
+        assert_eq!(next_edit_ms(Some(5_000), 5_000, 5_400), 5_000);
+        // A waiting edit moved on by a 429 keeps its later turn.
+        assert_eq!(next_edit_ms(Some(9_000), 5_000, 5_400), 9_000);
+    }
+
+    #[test]
+    fn the_next_edit_goes_a_pace_after_the_last_or_now() {
+        // The last edit's turn was 400 ms ago: the next one 600 ms from now.
+        assert_eq!(next_edit_ms(None, 5_000, 5_400), 5_000 + CARD_EVERY_MS);
+        // Long ago (the final count after a copy held back): now.
+        assert_eq!(next_edit_ms(None, 5_000, 9_000), 9_000);
+        // The first edit of a card: now.
+        assert_eq!(next_edit_ms(None, 0, 9_000), 9_000);
     }
 }

@@ -6,14 +6,14 @@
 
 use super::intake::MAX_TEXT;
 use super::notify::{keyboard, status_back};
-use super::{category_name, load, rating_name, record};
+use super::{category_name, load, load_for_change, rating_name, record};
 use crate::app::App;
 use crate::domain::Action;
 use crate::domain::case::{CaseId, Rating, Status, Step};
 use crate::i18n::esc;
 use crate::outbox;
 use crate::scheduler::{Job, JobFuture};
-use crate::store::cases::{self, Event};
+use crate::store::cases::{self, Case, Event};
 use crate::store::outbox::Outgoing;
 use crate::store::{Conn, people};
 use crate::telegram::callbacks::Pressed;
@@ -37,69 +37,84 @@ impl Job for FollowUp {
 
 async fn ask_due(app: &App, now: i64) -> anyhow::Result<()> {
     let s = &app.settings.cases;
-    let l = app.settings.locale;
     let mut conn = app.store.conn().await?;
     let due = cases::followups_due(&mut conn, now, s.followup_after, s.followup_again).await?;
     drop(conn);
-    for mut case in due {
-        let mut tx = app.store.begin().await?;
-        // Re-read in the transaction: another instance may have asked already.
-        let Some(fresh) = cases::get(&mut tx, case.id).await? else {
-            continue;
-        };
-        if fresh.followup_asks != case.followup_asks || fresh.status != Status::Resolved {
-            continue;
-        }
-        case.followup_asks += 1;
-        case.followup_at = Some(now);
-        cases::save(&mut tx, &case, now).await?;
-        cases::add_event(
-            &mut tx,
-            case.id,
-            &Event {
-                actor_id: None,
-                kind: "followup".into(),
-                from: None,
-                to: None,
-                note: None,
-                at: now,
-            },
-        )
-        .await?;
-        if people::get(&mut tx, case.reporter_id)
-            .await?
-            .is_some_and(|u| u.private_chat)
-        {
-            let (id, cat) = (case.id, category_name(l, case.category));
-            let mut m = Outgoing::text(
-                case.reporter_id,
-                tr!(
-                    l,
-                    "🙋 回访：您反映的 <b>{id}</b>（{cat}）已办理完毕：{}\n您对办理结果满意吗？",
-                    "🙋 Follow-up: your case <b>{id}</b> ({cat}) was resolved: {}\nAre you satisfied with the result?",
-                    esc(&super::notify::excerpt(&case.text, 100))
-                ),
-            );
-            m.markup = keyboard(&[Rating::ALL
-                .iter()
-                .map(|r| {
-                    (
-                        rating_name(l, *r).to_string(),
-                        format!("c:r:{}:{}", id.0, r.key()),
-                    )
-                })
-                .collect()]);
-            outbox::queue(&mut tx, &[m], now).await?;
-        }
-        tx.commit().await?;
+    for case in &due {
+        ask(app, case, now).await?;
     }
     Ok(())
+}
+
+/// Asks the follow-up question about one case the job found due, in a
+/// transaction of its own. `due` may be stale by now: the row is read again
+/// and held, and the question goes only if the case still waits for this
+/// ask (resolved, unrated, not asked meanwhile — e.g. by another instance);
+/// what is written is the fresh row. False when it was skipped.
+pub async fn ask(app: &App, due: &Case, now: i64) -> anyhow::Result<bool> {
+    let l = app.settings.locale;
+    let mut tx = app.store.begin().await?;
+    let Some(mut case) = cases::get_for_update(&mut tx, due.id).await? else {
+        return Ok(false);
+    };
+    if case.followup_asks != due.followup_asks
+        || case.status != Status::Resolved
+        || case.rating.is_some()
+        || case.resolved_at != due.resolved_at
+    {
+        return Ok(false);
+    }
+    case.followup_asks += 1;
+    case.followup_at = Some(now);
+    if !cases::save(&mut tx, &mut case, now).await? {
+        return Ok(false);
+    }
+    cases::add_event(
+        &mut tx,
+        case.id,
+        &Event {
+            actor_id: None,
+            kind: "followup".into(),
+            from: None,
+            to: None,
+            note: None,
+            at: now,
+        },
+    )
+    .await?;
+    if people::get(&mut tx, case.reporter_id)
+        .await?
+        .is_some_and(|u| u.private_chat)
+    {
+        let (id, cat) = (case.id, category_name(l, case.category));
+        let mut m = Outgoing::text(
+            case.reporter_id,
+            tr!(
+                l,
+                "🙋 回访：您反映的 <b>{id}</b>（{cat}）已办理完毕：{}\n您对办理结果满意吗？",
+                "🙋 Follow-up: your case <b>{id}</b> ({cat}) was resolved: {}\nAre you satisfied with the result?",
+                esc(&super::notify::excerpt(&case.text, 100))
+            ),
+        );
+        m.markup = keyboard(&[Rating::ALL
+            .iter()
+            .map(|r| {
+                (
+                    rating_name(l, *r).to_string(),
+                    format!("c:r:{}:{}", id.0, r.key()),
+                )
+            })
+            .collect()]);
+        outbox::queue(&mut tx, &[m], now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The reporter's answer.
 pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) -> Pressed {
     let l = ctx.locale;
-    let mut case = load(ctx, conn, id).await?;
+    let mut case = load_for_change(ctx, conn, id).await?;
     ctx.require(Action::Own(case.reporter_id))?;
     if case.status != Status::Resolved || case.rating.is_some() {
         return Err(ctx.refuse(tr!(
@@ -110,7 +125,7 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
     }
     case.rating = Some(rating);
     case.rated_at = Some(ctx.now);
-    record(ctx, conn, &case, "rate", None, Some(rating.key())).await?;
+    record(ctx, conn, &mut case, "rate", None, Some(rating.key())).await?;
     let step = if rating == Rating::Unsatisfied {
         Step::Reopen
     } else {
@@ -135,7 +150,7 @@ pub async fn rate(ctx: &mut Ctx, conn: &mut Conn, id: CaseId, rating: Rating) ->
     record(
         ctx,
         conn,
-        &case,
+        &mut case,
         step.key(),
         Some((from, to)),
         Some(rating.key()),

@@ -6,7 +6,7 @@
 //! same way for commands and buttons.
 
 use super::notify::public_line;
-use super::{apply, load, may_handle, record, when};
+use super::{apply, load_for_change, may_handle, record, when};
 use crate::domain::case::{CaseId, DeadlineSpec, Status, Step, Tier};
 use crate::domain::{Action, Actor, Role};
 use crate::i18n::esc;
@@ -79,7 +79,7 @@ pub async fn step(ctx: &mut Ctx, conn: &mut Conn, args: &str, step: Step) -> Out
     if matches!(step, Step::Resolve | Step::Fail | Step::Escalate) {
         need_text(ctx, spec, text)?;
     }
-    let mut case = load(ctx, conn, id).await?;
+    let mut case = load_for_change(ctx, conn, id).await?;
     let note = (!text.is_empty()).then_some(text);
     apply(ctx, conn, &mut case, step, note).await?;
     Ok(done(ctx, &case))
@@ -104,7 +104,7 @@ pub async fn note(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let spec = command::spec("note").expect("in table");
     let (id, text) = case_args(ctx, spec, args)?;
     need_text(ctx, spec, text)?;
-    let mut case = load(ctx, conn, id).await?;
+    let mut case = load_for_change(ctx, conn, id).await?;
     if case.status == Status::Accepted {
         apply(ctx, conn, &mut case, Step::Start, Some(text)).await?;
         return Ok(done(ctx, &case));
@@ -113,7 +113,7 @@ pub async fn note(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     if case.status == Status::Closed {
         return Err(ctx.refuse(super::refusal_text(ctx.locale, &case, Step::Start)));
     }
-    record(ctx, conn, &case, "note", None, Some(text)).await?;
+    record(ctx, conn, &mut case, "note", None, Some(text)).await?;
     super::notify::status_back(ctx, conn, &case, Some(text)).await?;
     Ok(done(ctx, &case))
 }
@@ -132,7 +132,7 @@ pub async fn assign(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             )
         })?,
     };
-    let mut case = load(ctx, conn, id).await?;
+    let mut case = load_for_change(ctx, conn, id).await?;
     may_handle(ctx, &case)?;
     let assignee = Actor {
         user_id: who.id,
@@ -209,7 +209,7 @@ pub async fn supervise(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
             tr!(l, "期限必须在将来。", "The deadline must be in the future."),
         )
     })?;
-    let mut case = load(ctx, conn, id).await?;
+    let mut case = load_for_change(ctx, conn, id).await?;
     ctx.require(Action::Supervise(&case.node))?;
     if !case.status.is_open() {
         return Err(ctx.refuse(tr!(
@@ -241,7 +241,7 @@ pub async fn supervise(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         "挂牌督办（{supervisor}），期限 {due}",
         "under supervision ({supervisor}), due {due}"
     );
-    record(ctx, conn, &case, "supervise", None, Some(&note)).await?;
+    record(ctx, conn, &mut case, "supervise", None, Some(&note)).await?;
     super::notify::status_back(ctx, conn, &case, Some(&note)).await?;
     for user in cases::reachable_staff(conn, &case).await? {
         if user != ctx.sender.id {

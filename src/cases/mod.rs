@@ -9,6 +9,12 @@
 //! update's transaction. One rule for every step, in [`apply`]: check the
 //! permission on the case's *current* node, ask the state machine, record an
 //! event, save, then tell the reporter and the group ([`notify`]).
+//!
+//! Concurrency: a step loads its case with [`load_for_change`], which holds
+//! the row until the update's transaction ends, and [`record`] saves it only
+//! if it is still the version loaded (see [`crate::store::cases`]). So two
+//! steps on one case, or a step and a reminder, never undo each other, on
+//! PostgreSQL as on SQLite.
 
 pub mod card;
 pub mod flow;
@@ -62,9 +68,17 @@ pub fn when_in(tz: chrono_tz::Tz, t: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Loads a case that must exist.
+/// Loads a case that must exist, to show it.
 pub async fn load(ctx: &Ctx, conn: &mut Conn, id: CaseId) -> Result<Case, UserError> {
     cases::get(conn, id)
+        .await?
+        .ok_or_else(|| no_such_case(ctx, &id.to_string()))
+}
+
+/// Loads a case that must exist, to change it: the row is held until the
+/// update's transaction ends, so the step decides on the latest row.
+pub async fn load_for_change(ctx: &Ctx, conn: &mut Conn, id: CaseId) -> Result<Case, UserError> {
+    cases::get_for_update(conn, id)
         .await?
         .ok_or_else(|| no_such_case(ctx, &id.to_string()))
 }
@@ -202,16 +216,27 @@ pub async fn apply(
     Ok(())
 }
 
-/// Saves the case and appends its event.
+/// Saves the case and appends its event. Refused, with nothing written,
+/// if the case changed since it was loaded (it cannot under
+/// [`load_for_change`]; a step on a copy loaded otherwise is told to look
+/// again rather than undo what someone else did).
 pub async fn record(
     ctx: &Ctx,
     conn: &mut Conn,
-    case: &Case,
+    case: &mut Case,
     kind: &str,
     change: Option<(Status, Status)>,
     note: Option<&str>,
 ) -> Result<(), UserError> {
-    cases::save(conn, case, ctx.now).await?;
+    if !cases::save(conn, case, ctx.now).await? {
+        return Err(ctx.refuse(tr!(
+            ctx.locale,
+            "{} 刚被他人更新，请发送 /case {} 查看后再试。",
+            "{} was just changed by someone else; send /case {} to see it, then try again.",
+            case.id,
+            case.id.0
+        )));
+    }
     cases::add_event(
         conn,
         case.id,

@@ -8,7 +8,7 @@
 //! - `c:cat:<category>`, `c:sub:anon|named`, `c:x` — the private report flow.
 
 use super::handling::step_command;
-use super::{apply, card, flow, followup, load, may_handle, may_view};
+use super::{apply, card, flow, followup, load, load_for_change, may_handle, may_view};
 use crate::domain::case::{CaseId, Rating, Step};
 use crate::store::Conn;
 use crate::store::outbox::{self as rows, Lane, OutKind, Outgoing};
@@ -25,7 +25,7 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
         ["s", id, step] => {
             let id = CaseId::parse(id).ok_or_else(invalid)?;
             let step = Step::parse(step).ok_or_else(invalid)?;
-            let mut case = load(ctx, conn, id).await?;
+            let mut case = load_for_change(ctx, conn, id).await?;
             may_handle(ctx, &case)?;
             if step.needs_text() || step == Step::Start {
                 let cmd = step_command(step);

@@ -560,6 +560,7 @@ mod tests {
     async fn a_groups_replies_leave_room_for_an_alert() {
         let mut limiter = RateLimiter::new(Limits::default());
         let mut t = Instant::now();
+        let start = t;
         // The group's replies use all they may of its minute.
         for _ in 0..18 {
             if let Some(next) = limiter.next_free(-5, t, false) {
@@ -572,9 +573,11 @@ mod tests {
         plan.add_lane(vec![row(1, -5, Lane::Urgent)], &limiter);
         plan.add_lane(vec![row(2, -5, Lane::Answer)], &limiter);
         assert_eq!(picks(&mut plan, &mut limiter, t), vec![1]);
+        // The reply waits for the group's minute, the alert did not.
+        assert!(t < start + Duration::from_secs(60));
         assert!(
             plan.next_look
-                .is_some_and(|n| n > t + Duration::from_secs(30))
+                .is_some_and(|n| n >= start + Duration::from_secs(60))
         );
     }
 

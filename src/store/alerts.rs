@@ -195,17 +195,28 @@ pub async fn set_text(conn: &mut Conn, id: i64, text: &str) -> sqlx::Result<()> 
     Ok(())
 }
 
-/// Takes the alert's row lock for the rest of the transaction (a write that
-/// changes nothing). Sends to different groups are recorded concurrently;
-/// on PostgreSQL each transaction would otherwise count the progress
-/// without the others' uncommitted sends, and the last card edit could
-/// show 3/4 for good. SQLite serializes writers anyway.
+/// Holds the alert's row until the transaction ends, before its card is
+/// refreshed: two sends recorded at once (each in its own transaction)
+/// then refresh the card one after the other, the second seeing the edit
+/// the first queued. The no-op `UPDATE` takes PostgreSQL's row lock and, on
+/// SQLite, the write lock (already held by a `BEGIN IMMEDIATE` transaction);
+/// read the alert again after it, which sees the latest committed row.
 pub async fn lock(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE alerts SET card_next_ms = card_next_ms WHERE id = $1")
+    sqlx::query("UPDATE alerts SET card_edit_id = card_edit_id WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The alert whose card is outbox row `card_outbox_id`.
+pub async fn by_card(conn: &mut Conn, card_outbox_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query("SELECT id FROM alerts WHERE card_outbox_id = $1")
+        .bind(card_outbox_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()
 }
 
 /// Remembers the card's latest queued edit and when it may go.

@@ -1,5 +1,13 @@
 //! Cases, their events (appended, never updated or deleted), attachments,
 //! and the drafts of the private reporting flow.
+//!
+//! A case row is changed only as load → decide → save, and the save is
+//! conditional: [`save`] writes `WHERE version = <the version loaded>` and
+//! bumps it, so a copy of the row that went stale in between (another
+//! step, a reminder, another instance) is never written back. Writers that
+//! must not fail on such a race load with [`get_for_update`], which holds
+//! the row until their transaction ends (a row lock on PostgreSQL; SQLite's
+//! write transactions are serial anyway).
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -40,6 +48,8 @@ pub struct Case {
     pub followup_asks: i64,
     pub followup_at: Option<i64>,
     pub reminded_at: Option<i64>,
+    /// Bumped by every [`save`]; what a conditional save compares.
+    pub version: i64,
 }
 
 impl Case {
@@ -88,12 +98,13 @@ fn case(row: AnyRow) -> sqlx::Result<Case> {
         followup_asks: row.try_get("followup_asks")?,
         followup_at: row.try_get("followup_at")?,
         reminded_at: row.try_get("reminded_at")?,
+        version: row.try_get("version")?,
     })
 }
 
 const COLUMNS: &str = "id, grid_code, node_code, category, tier, status, reporter_id, anonymous, text, \
     origin_chat_id, origin_message_id, handler_id, opened_at, deadline_at, supervised, supervisor_code, \
-    resolved_at, failed_at, closed_at, rating, rated_at, followup_asks, followup_at, reminded_at";
+    resolved_at, failed_at, closed_at, rating, rated_at, followup_asks, followup_at, reminded_at, version";
 
 /// What a new report carries.
 #[derive(Debug, Clone)]
@@ -158,13 +169,31 @@ pub async fn get(conn: &mut Conn, id: CaseId) -> sqlx::Result<Option<Case>> {
         .transpose()
 }
 
-/// Writes back every field a step may change.
-pub async fn save(conn: &mut Conn, c: &Case, now: i64) -> sqlx::Result<()> {
-    sqlx::query(
+/// Loads a case to change it: the row is held for the rest of the
+/// transaction, so no other writer changes it between this read and the
+/// [`save`]. The no-op `UPDATE` takes PostgreSQL's row lock (a plain
+/// `SELECT … FOR UPDATE` does not exist on SQLite) and is harmless on
+/// SQLite, whose write transactions (`BEGIN IMMEDIATE`) already run one at
+/// a time. Under READ COMMITTED the `SELECT` after it sees the latest
+/// committed row.
+pub async fn get_for_update(conn: &mut Conn, id: CaseId) -> sqlx::Result<Option<Case>> {
+    sqlx::query("UPDATE cases SET version = version WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    get(conn, id).await
+}
+
+/// Writes back every field a step may change, if the row is still the
+/// version `c` was loaded as; then `c` carries the new version. False (and
+/// nothing written) when someone changed the case in between: the caller
+/// redoes its step on a fresh copy or leaves it.
+pub async fn save(conn: &mut Conn, c: &mut Case, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
         "UPDATE cases SET node_code = $1, tier = $2, status = $3, handler_id = $4, deadline_at = $5, \
          supervised = $6, supervisor_code = $7, resolved_at = $8, failed_at = $9, closed_at = $10, \
          rating = $11, rated_at = $12, followup_asks = $13, followup_at = $14, reminded_at = $15, \
-         updated_at = $16 WHERE id = $17",
+         updated_at = $16, version = version + 1 WHERE id = $17 AND version = $18",
     )
     .bind(c.node.as_str())
     .bind(c.tier.key())
@@ -183,9 +212,14 @@ pub async fn save(conn: &mut Conn, c: &Case, now: i64) -> sqlx::Result<()> {
     .bind(c.reminded_at)
     .bind(now)
     .bind(c.id.0)
+    .bind(c.version)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    c.version += 1;
+    Ok(true)
 }
 
 /// One line of a case's history.

@@ -594,6 +594,25 @@ pub async fn withdraw_if_idle(conn: &mut Conn, id: i64, now_ms: i64) -> sqlx::Re
     Ok(done.rows_affected() == 1)
 }
 
+/// Like [`withdraw_if_idle`], returning when the withdrawn row was to go
+/// (`not_before_ms`, moved on by a retry), so a replacement can keep its time.
+pub async fn withdraw_if_idle_at(
+    conn: &mut Conn,
+    id: i64,
+    now_ms: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'cancelled' WHERE id = $1 AND status = 'pending' AND lease_until_ms <= $2 \
+         RETURNING not_before_ms",
+    )
+    .bind(id)
+    .bind(now_ms)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get("not_before_ms"))
+    .transpose()
+}
+
 /// Replaces the text and buttons of a pending row no sender has claimed;
 /// false if it is being sent or no longer pending.
 pub async fn rewrite_if_idle(

@@ -238,3 +238,40 @@ impl Drop for TestBot {
         // Background tasks die with the test's runtime; nothing to await here.
     }
 }
+
+/// The bot on a fresh PostgreSQL database, or `None` when the server is
+/// unreachable and not required (see [`TestDb::postgres`]).
+pub async fn spawn_postgres_with(opts: Options) -> Option<TestBot> {
+    let db = TestDb::postgres().await?;
+    Some(
+        spawn_with(Options {
+            db: Some(db),
+            ..opts
+        })
+        .await,
+    )
+}
+
+/// Two tests running one end-to-end test body, `async fn body(bot: TestBot)`,
+/// on SQLite and on PostgreSQL (SQLite serializes writers and hides races
+/// PostgreSQL shows): `on_both_databases!(body: body_sqlite, body_postgres);`,
+/// or `on_both_databases!(body(options): …)` with [`Options`] for both.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($body:ident : $sqlite:ident, $postgres:ident) => {
+        $crate::on_both_databases!($body(common::Options::default()): $sqlite, $postgres);
+    };
+    ($body:ident ( $opts:expr ) : $sqlite:ident, $postgres:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $body(common::spawn_with($opts).await).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if let Some(bot) = common::spawn_postgres_with($opts).await {
+                $body(bot).await;
+            }
+        }
+    };
+}
