@@ -8,7 +8,9 @@
 //! - [`telegram`] — the adapter: parses updates and commands, applies the
 //!   permission rule, renders replies (zh/en, user text escaped).
 //! - [`outbox`] — every message owed is queued in the database with the change
-//!   that causes it, then sent by the dispatcher at Telegram's pace.
+//!   that causes it, in a lane by what it is for (alert copies before answers,
+//!   answers before follow-on work, files last), then sent by the dispatcher
+//!   at Telegram's pace: highest lane first, round robin by chat within one.
 //! - [`alerts`] — safety alerts: broadcast down the tree through the outbox,
 //!   the live progress card, acknowledgement, reminders, recurring alerts.
 //! - [`cases`] — residents' reports as cases: intake (group `/report` and the
@@ -33,9 +35,11 @@
 //! An update's path: long polling (on the active instance) or the webhook
 //! inbox (recorded by any instance, handled by the active one) yields it → `telegram::updates`
 //! opens a transaction, records the `update_id`, runs the command (permission
-//! check, store changes) and queues the replies in the outbox → commit → the
-//! dispatcher, woken, sends the replies within Telegram's limits and records
-//! the message ids.
+//! check, store changes) and queues the replies in the outbox (capped per
+//! person) → commit → the dispatcher, woken, sends them lane by lane within
+//! Telegram's limits and records the message ids. A handler that fails or
+//! panics takes only its own update down: rolled back, recorded as failed,
+//! apologised for, and confirmed.
 
 pub mod alerts;
 pub mod app;
