@@ -242,6 +242,27 @@ impl Sandbox {
         })
     }
 
+    /// The bot's messages from the `from`-th sent on (in send order, in their
+    /// current state), and how many it has sent in all: a long watch reads
+    /// only what is new instead of copying every message on each change.
+    pub fn messages_since(&self, from: usize) -> (Vec<SentMessage>, usize) {
+        self.read(|w| {
+            let new = w
+                .bot_msgs
+                .iter()
+                .skip(from)
+                .filter_map(|&(c, id)| w.msg(c, id))
+                .map(|m| m.to_sent())
+                .collect();
+            (new, w.bot_msgs.len())
+        })
+    }
+
+    /// One of the bot's messages, in its current state.
+    pub fn message(&self, chat: i64, message_id: i64) -> Option<SentMessage> {
+        self.read(|w| w.msg(chat, message_id).map(|m| m.to_sent()))
+    }
+
     /// The bot's most recent message in `chat`.
     pub fn last_message(&self, chat: i64) -> Option<SentMessage> {
         self.messages(chat).pop()
