@@ -351,11 +351,16 @@ impl Plan {
                     return Pick::Broken(row);
                 }
             }
+            // The overall budget first: when it is spent, nothing more goes
+            // this pass, and the next look is when it frees (not when this
+            // row's own chat would, which may be later).
+            if let Some(t) = limiter.overall_full(now) {
+                self.soonest(t);
+                self.rows.clear();
+                return Pick::Done;
+            }
             if let Some(t) = limiter.next_free(row.chat_id, now, row.lane.is_alert()) {
                 self.soonest(t);
-                if limiter.overall_full(now).is_some() {
-                    self.rows.clear();
-                }
                 continue;
             }
             return Pick::Send(row);
@@ -506,6 +511,29 @@ mod tests {
             (41..=70).collect::<Vec<_>>(),
             "30 a second, all alert copies"
         );
+        assert_eq!(plan.next_look, Some(now + Duration::from_millis(1050)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spent_budget_is_looked_at_again_when_it_frees_not_later() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let now = Instant::now();
+        // The card's chat has used its burst; 29 other chats the rest of the second.
+        for _ in 0..3 {
+            limiter.record(-1, now);
+        }
+        for chat in 2..=28 {
+            limiter.record(-chat, now);
+        }
+        let mut plan = Plan::default();
+        plan.add_lane(vec![row(1, -1, Lane::Card)], &limiter);
+        plan.add_lane(
+            (100..140).map(|i| row(i, -i, Lane::Urgent)).collect(),
+            &limiter,
+        );
+        assert_eq!(picks(&mut plan, &mut limiter, now), Vec::<i64>::new());
+        // 30 sends in this second: the next look is when the second ends,
+        // not when the card's chat may write again (3 s on).
         assert_eq!(plan.next_look, Some(now + Duration::from_millis(1050)));
     }
 
