@@ -93,7 +93,7 @@ pub async fn send(
         let asked = asks_ack(&alert, node);
         let msg = Outgoing::text(group.chat_id, render::copy_to(l, tz, &alert, &name, asked))
             .with_markup(asked.then(|| render::ack_markup(l, &alert)).flatten())
-            .in_lane(copy_lane(&alert));
+            .in_lane(copy_lane(&alert, group.chat_id));
         let ids = outbox::queue(conn, &[msg], now).await?;
         let last = *ids.last().expect("one row at least");
         store::insert_delivery(conn, alert.id, node, group.chat_id, last).await?;
@@ -108,8 +108,13 @@ pub fn asks_ack(alert: &Alert, node: &NodeCode) -> bool {
     alert.severity.needs_ack() && *node != alert.node
 }
 
-/// Extreme and severe copies go ahead of moderate and minor ones.
-pub fn copy_lane(alert: &Alert) -> Lane {
+/// Extreme and severe copies go ahead of moderate and minor ones. The copy
+/// for the issuing group rides with the card it shares a chat with: queued
+/// first, it goes first, rather than waiting out the card's edits there.
+pub fn copy_lane(alert: &Alert, chat_id: i64) -> Lane {
+    if chat_id == alert.chat_id {
+        return Lane::Card;
+    }
     match alert.severity {
         Severity::Extreme | Severity::Severe => Lane::Urgent,
         Severity::Moderate | Severity::Minor => Lane::Alert,
