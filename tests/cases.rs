@@ -134,7 +134,8 @@ async fn group_report_goes_through_its_life_with_status_back(bot: TestBot) {
     wait_text(&bot, w.resident, "您反映的 #1（矛盾纠纷）：已受理").await;
     wait_text(&bot, w.group, "#1 矛盾纠纷 · 已受理").await;
 
-    bot.say(w.worker, w.worker, "/note 1 已联系楼上住户").await;
+    bot.say(w.worker, w.worker, "/update 1 已联系楼上住户")
+        .await;
     wait_text(&bot, w.resident, "已联系楼上住户").await;
     wait_text(&bot, w.group, "#1 矛盾纠纷 · 处理中").await;
     bot.say(w.worker, w.worker, "/resolve 1 已修好水管").await;
@@ -220,7 +221,7 @@ async fn buttons_recheck_permission_and_refuse_forged_data(bot: TestBot) {
     // A staff command replying to a message about the case may leave the id
     // out; taken in the case's own group, the public line is the one answer.
     let r = bot
-        .say_replying(w.group, w.worker, line.message_id, "/note 换灯泡")
+        .say_replying(w.group, w.worker, line.message_id, "/update 换灯泡")
         .await;
     assert!(r.text.contains("#1 安全隐患 · 处理中"), "{}", r.text);
     bot.say(w.worker, w.worker, "/resolve 1 已更换").await;
@@ -706,4 +707,100 @@ async fn a_reminder_never_undoes_a_resolution(bot: TestBot) {
     let c = case(&bot, 1).await;
     assert_eq!((c.status, c.rating), (Status::Closed, rated.rating));
     assert!(c.rating.is_some());
+}
+
+on_both_databases!(internal_notes_stay_with_staff_and_updates_reach_the_reporter: internal_notes_stay_with_staff_and_updates_reach_the_reporter_sqlite, internal_notes_stay_with_staff_and_updates_reach_the_reporter_postgres);
+
+/// `/note` is for the staff only: not sent to the reporter, not posted in
+/// the group, not on the reporter's card nor in /mycases; `/update` reaches
+/// the reporter and the group. The history reads in words, not keys.
+async fn internal_notes_stay_with_staff_and_updates_reach_the_reporter(bot: TestBot) {
+    let w = world(&bot).await;
+    bot.start_private(w.resident).await;
+    bot.say(w.group, w.resident, "/report 纠纷 楼上漏水").await;
+    bot.say(w.worker, w.worker, "/accept 1").await;
+    wait_text(&bot, w.group, "#1 矛盾纠纷 · 已受理").await;
+    let r = bot
+        .say(w.worker, w.worker, "/note 1 楼上住户脾气不好")
+        .await;
+    assert!(r.text.contains("内部备注"), "{}", r.text);
+    let r = bot
+        .say(w.worker, w.worker, "/update 1 已约好明天上门")
+        .await;
+    assert!(r.text.contains("处理中"), "{}", r.text);
+    wait_text(&bot, w.resident, "已约好明天上门").await;
+    wait_text(&bot, w.group, "#1 矛盾纠纷 · 处理中").await;
+    let r = bot.say(w.worker, w.worker, "/update 1 物业已派人").await;
+    assert!(r.text.contains("处理中"), "{}", r.text);
+    wait_text(&bot, w.resident, "物业已派人").await;
+    wait_count(&bot, w.group, "#1 矛盾纠纷 · 处理中", 2).await;
+    let r = bot.say(w.worker, w.worker, "/update 1").await;
+    assert!(r.text.contains("用法：/update"), "{}", r.text);
+    bot.settle().await;
+    assert_eq!(count_with(&bot, w.resident, "脾气不好"), 0);
+    assert_eq!(count_with(&bot, w.group, "脾气不好"), 0);
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    assert!(!mine.text.contains("脾气不好"), "{}", mine.text);
+    let r = bot.say(w.worker, w.worker, "/note 1 再记一笔").await;
+    assert!(r.text.contains("内部备注"), "{}", r.text);
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    assert!(mine.text.contains("物业已派人"), "{}", mine.text);
+
+    let staff_card = bot.say(w.worker, w.worker, "/case 1").await;
+    for s in [
+        "内部备注：楼上住户脾气不好",
+        "开始处理：已约好明天上门",
+        "进展：物业已派人",
+    ] {
+        assert!(
+            staff_card.text.contains(s),
+            "{s} missing: {}",
+            staff_card.text
+        );
+    }
+    let own_card = bot.say(w.resident, w.resident, "/case 1").await;
+    assert!(
+        own_card.text.contains("进展：物业已派人"),
+        "{}",
+        own_card.text
+    );
+    assert!(!own_card.text.contains("脾气不好"), "{}", own_card.text);
+    assert!(!own_card.text.contains("再记一笔"), "{}", own_card.text);
+
+    // Resolved, asked to rate, rated: every row in words.
+    bot.say(w.worker, w.worker, "/resolve 1 已修好").await;
+    bot.clock.advance(2 * 86_400);
+    bot.app().tick().await;
+    let q = bot
+        .sandbox
+        .wait_message("the follow-up question", |m| {
+            m.chat_id == w.resident && m.has_button("c:r:1:satisfied")
+        })
+        .await;
+    press(
+        &bot,
+        w.resident,
+        q.message_id,
+        w.resident,
+        "c:r:1:basically",
+    )
+    .await;
+    wait_text(&bot, w.resident, "感谢您的评价").await;
+    let card = bot.say(w.worker, w.worker, "/case 1").await;
+    for s in [
+        "回访：已请反映人评价",
+        "评价：基本满意",
+        "已办结（评价：基本满意）",
+    ] {
+        assert!(card.text.contains(s), "{s} missing: {}", card.text);
+    }
+    for raw in [
+        "followup",
+        "basically",
+        "satisfied",
+        "系统 followup",
+        "：satisfied",
+    ] {
+        assert!(!card.text.contains(raw), "{raw} in: {}", card.text);
+    }
 }

@@ -14,7 +14,8 @@ use super::{
     when,
 };
 use crate::domain::Action;
-use crate::domain::case::{Attachment, CaseId, Rating, Step};
+use crate::domain::case::event::rating_in_words;
+use crate::domain::case::{Attachment, CaseId, EventKind, Step};
 use crate::i18n::esc;
 use crate::store::cases::{self, Case, Filter};
 use crate::store::{Conn, people};
@@ -126,6 +127,11 @@ pub async fn render(
     }
     t.push_str(&tr!(l, "\n\n<b>经过</b>", "\n\n<b>History</b>"));
     for e in cases::events(conn, case.id).await? {
+        let kind = EventKind::parse(&e.kind);
+        // The reporter's card leaves out what is for the staff only.
+        if !staff && kind.is_none_or(EventKind::is_internal) {
+            continue;
+        }
         let actor = match e.actor_id {
             Some(a) if a == case.reporter_id && case.anonymous && !(staff && ctx.in_private()) => {
                 tr!(l, "反映人", "reporter")
@@ -133,20 +139,23 @@ pub async fn render(
             Some(a) => esc(&name_of(conn, a).await?),
             None => tr!(l, "系统", "system"),
         };
-        let what = match (e.kind.as_str(), e.to) {
-            ("report", _) => tr!(l, "反映", "reported"),
-            ("note", _) => tr!(l, "备注", "note"),
-            ("rate", _) => tr!(l, "评价", "rated"),
-            ("comment", _) => tr!(l, "意见", "comment"),
-            ("supervise", _) => tr!(l, "督办", "supervision"),
-            (_, Some(to)) => status_name(l, to).to_string(),
-            (k, None) => k.to_string(),
+        let what = match kind {
+            Some(k) if l.is_en() => k.name_en(e.to),
+            Some(k) => k.name_zh(e.to),
+            None if l.is_en() => "other",
+            None => "其他",
         };
-        let note = match (e.kind.as_str(), e.note.as_deref()) {
-            ("rate", Some(key)) => Rating::parse(key)
-                .map(|r| format!("：{}", rating_name(l, r)))
-                .unwrap_or_default(),
-            (_, Some(n)) => format!("：{}", esc(&excerpt(n, 300))),
+        let sep = tr!(l, "：", ": ");
+        let note = match (kind, e.note.as_deref()) {
+            (Some(k), Some(n)) if k.note_is_rating() && rating_in_words(n, l.is_en()).is_some() => {
+                let r = rating_in_words(n, l.is_en()).unwrap_or_default();
+                if k == EventKind::Rate {
+                    format!("{sep}{r}")
+                } else {
+                    tr!(l, "（评价：{r}）", " (rated {r})")
+                }
+            }
+            (_, Some(n)) => format!("{sep}{}", esc(&excerpt(n, 300))),
             (_, None) => String::new(),
         };
         t.push_str(&format!("\n{} {actor} {what}{note}", when(ctx, e.at)));
@@ -266,7 +275,12 @@ pub async fn mine(ctx: &mut Ctx, conn: &mut Conn, _args: &str) -> Outcome {
             .await?
             .into_iter()
             .rev()
-            .find(|e| e.note.is_some() && e.actor_id != Some(c.reporter_id) && e.kind != "assign");
+            .find(|e| {
+                e.note.is_some()
+                    && e.actor_id != Some(c.reporter_id)
+                    && EventKind::parse(&e.kind)
+                        .is_some_and(|k| !k.is_internal() && k != EventKind::Step(Step::Assign))
+            });
         if let Some(n) = latest.and_then(|e| e.note) {
             t.push_str(&format!("\n   💬 {}", esc(&excerpt(&n, 80))));
         }
