@@ -804,3 +804,45 @@ async fn internal_notes_stay_with_staff_and_updates_reach_the_reporter(bot: Test
         assert!(!card.text.contains(raw), "{raw} in: {}", card.text);
     }
 }
+
+on_both_databases!(only_a_dispute_can_fail_on_cards_help_and_commands: only_a_dispute_can_fail_on_cards_help_and_commands_sqlite, only_a_dispute_can_fail_on_cards_help_and_commands_postgres);
+
+/// 调解未成 is a mediation outcome: a hazard's card and `/help <id>` do not
+/// offer it and `/fail` on it is refused with the reason; a dispute's do.
+async fn only_a_dispute_can_fail_on_cards_help_and_commands(bot: TestBot) {
+    let w = world(&bot).await;
+    bot.say(w.group, w.resident, "/report 隐患 楼道灯坏了")
+        .await;
+    bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
+    for id in [1, 2] {
+        let r = bot.say(w.worker, w.worker, &format!("/accept {id}")).await;
+        assert!(r.text.contains("已受理"), "{}", r.text);
+    }
+    let hazard = bot.say(w.worker, w.worker, "/case 1").await;
+    assert!(hazard.has_button("c:s:1:resolve"), "{hazard}");
+    assert!(!hazard.has_button("c:s:1:fail"), "{hazard}");
+    let dispute = bot.say(w.worker, w.worker, "/case 2").await;
+    assert!(dispute.has_button("c:s:2:fail"), "{dispute}");
+
+    let help = bot.say(w.worker, w.worker, "/help 1").await;
+    assert!(
+        help.text.contains("/resolve") && help.text.contains("/update"),
+        "{}",
+        help.text
+    );
+    assert!(!help.text.contains("/fail"), "{}", help.text);
+    assert!(!help.text.contains("/accept"), "{}", help.text);
+    let help = bot.say(w.worker, w.worker, "/help #2").await;
+    assert!(help.text.contains("/fail"), "{}", help.text);
+
+    let r = bot.say(w.worker, w.worker, "/fail 1 没谈拢").await;
+    assert!(
+        r.text.contains("安全隐患") && r.text.contains("只用于矛盾纠纷"),
+        "{}",
+        r.text
+    );
+    assert_eq!(case(&bot, 1).await.status, Status::Accepted);
+    let r = bot.say(w.worker, w.worker, "/fail 2 双方不同意").await;
+    assert!(r.text.contains("调解未成"), "{}", r.text);
+    assert_eq!(case(&bot, 2).await.status, Status::Failed);
+}

@@ -162,7 +162,7 @@ pub async fn render(
     }
     let buttons = if ctx.actor.may(Action::Operate(&case.node)).is_ok() {
         case.status
-            .next_steps()
+            .next_steps_for(case.category)
             .into_iter()
             .filter(|s| *s != Step::Assign)
             .map(|s| {
@@ -177,6 +177,45 @@ pub async fn render(
     };
     let rows: Vec<Vec<(String, String)>> = buttons.chunks(3).map(|c| c.to_vec()).collect();
     Ok((t, keyboard(&rows)))
+}
+
+/// `/help <id>`: the commands for the steps that fit this case now (its
+/// status and its category), for staff who may take them.
+pub async fn help_for(ctx: &mut Ctx, conn: &mut Conn, id: CaseId) -> Outcome {
+    let l = ctx.locale;
+    let case = load(ctx, conn, id).await?;
+    may_view(ctx, &case)?;
+    let mut t = tr!(
+        l,
+        "<b>{} 现在可以</b>（{} · {}）",
+        "<b>What {} allows now</b> ({}, {})",
+        case.id,
+        category_name(l, case.category),
+        status_name(l, case.status)
+    );
+    if ctx.actor.may(Action::Operate(&case.node)).is_ok() {
+        let mut steps = case.status.next_steps_for(case.category);
+        if case.status.is_open() && !steps.contains(&Step::Start) {
+            steps.push(Step::Start); // `/update` while the work goes on
+        }
+        for s in steps {
+            let spec = command::spec(super::handling::step_command(s)).expect("in table");
+            t.push_str(&format!("\n{} — {}", esc(&spec.usage(l)), spec.about(l)));
+        }
+        for name in ["note", "case"] {
+            let spec = command::spec(name).expect("in table");
+            t.push_str(&format!("\n{} — {}", esc(&spec.usage(l)), spec.about(l)));
+        }
+    } else {
+        t.push_str(&tr!(
+            l,
+            "\n您可以查看（/case {}），办理由 {} 的工作人员负责。",
+            "\nYou may view it (/case {}); the staff of {} handle it.",
+            case.id.0,
+            case.node
+        ));
+    }
+    Ok(t)
 }
 
 fn line(ctx: &Ctx, case: &Case) -> String {

@@ -131,9 +131,17 @@ pub fn is_handler_side(ctx: &Ctx, case: &Case) -> bool {
 /// Why a step is refused, with what is possible instead.
 pub fn refusal_text(l: Locale, case: &Case, step: Step) -> String {
     let (id, now, what) = (case.id, status_name(l, case.status), step_name(l, step));
+    if !step.fits(case.category) {
+        let cat = category_name(l, case.category);
+        return tr!(
+            l,
+            "{id} 是{cat}，不是矛盾纠纷，不能{what}：调解未成只用于矛盾纠纷。办不成可以上报（/escalate）。",
+            "{id} ({cat}) is not a dispute: “{what}” is only for disputes, after mediation. If it cannot be done here, escalate it (/escalate)."
+        );
+    }
     let next: Vec<&str> = case
         .status
-        .next_steps()
+        .next_steps_for(case.category)
         .into_iter()
         .map(|s| step_name(l, s))
         .collect();
@@ -159,7 +167,7 @@ pub async fn apply(
     let l = ctx.locale;
     let from = case.status;
     let to = from
-        .apply(step)
+        .apply_for(step, case.category)
         .map_err(|_| ctx.refuse(refusal_text(l, case, step)))?;
     let now = ctx.now;
     let settings = ctx.app.settings.cases.clone();
