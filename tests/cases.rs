@@ -846,3 +846,52 @@ async fn only_a_dispute_can_fail_on_cards_help_and_commands(bot: TestBot) {
     assert!(r.text.contains("调解未成"), "{}", r.text);
     assert_eq!(case(&bot, 2).await.status, Status::Failed);
 }
+
+on_both_databases!(someone_elses_case_reads_like_no_case_at_all: someone_elses_case_reads_like_no_case_at_all_sqlite, someone_elses_case_reads_like_no_case_at_all_postgres);
+
+/// A resident sees only their own cases: `/case` (and its button) on a
+/// case someone else reported answers exactly as for a case that does not
+/// exist, so a number reveals nothing. Staff of another grid likewise.
+async fn someone_elses_case_reads_like_no_case_at_all(bot: TestBot) {
+    let w = world(&bot).await;
+    let neighbour = bot.sandbox.add_user("钱邻居", None);
+    bot.sandbox.join(w.group, neighbour);
+    bot.start_private(w.resident).await;
+    bot.start_private(neighbour).await;
+    bot.say(w.group, w.resident, "/report 纠纷 楼上漏水").await;
+    let own = bot.say(w.resident, w.resident, "/case 1").await;
+    assert!(own.text.contains("楼上漏水"), "{}", own.text);
+
+    let theirs = bot.say(neighbour, neighbour, "/case 1").await;
+    let none = bot.say(neighbour, neighbour, "/case 99").await;
+    assert!(!theirs.text.contains("楼上漏水"), "{}", theirs.text);
+    assert_eq!(
+        theirs.text.replace("#1", "#N"),
+        none.text.replace("#99", "#N"),
+        "someone else's case must read like no case"
+    );
+    assert_eq!(theirs.buttons(), none.buttons());
+    let theirs = bot.say(neighbour, neighbour, "/case #1").await;
+    let none = bot.say(neighbour, neighbour, "/case #2").await;
+    assert_eq!(
+        theirs.text.replace("#1", "#N"),
+        none.text.replace("#2", "#N")
+    );
+
+    // A forged "view" button answers the same as for a missing case.
+    let a = press(&bot, neighbour, none.message_id, neighbour, "c:v:1").await;
+    let b = press(&bot, neighbour, none.message_id, neighbour, "c:v:99").await;
+    assert_eq!(
+        a.text.map(|t| t.replace("#1", "#N")),
+        b.text.map(|t| t.replace("#99", "#N"))
+    );
+    assert_eq!(a.show_alert, b.show_alert);
+
+    // Staff of another grid: the same.
+    let theirs = bot.say(w.other_worker, w.other_worker, "/case 1").await;
+    let none = bot.say(w.other_worker, w.other_worker, "/case 99").await;
+    assert_eq!(
+        theirs.text.replace("#1", "#N"),
+        none.text.replace("#99", "#N")
+    );
+}

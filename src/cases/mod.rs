@@ -113,13 +113,16 @@ pub fn may_handle(ctx: &Ctx, case: &Case) -> Result<(), UserError> {
 }
 
 /// The handling staff, staff of the grid it came from, or the reporter.
+/// Anyone else is told exactly what they would be told of a case that does
+/// not exist: a number must not reveal that someone else reported something.
 pub fn may_view(ctx: &Ctx, case: &Case) -> Result<(), UserError> {
     if ctx.actor.may(Action::Own(case.reporter_id)).is_ok()
         || ctx.actor.may(Action::View(&case.grid)).is_ok()
+        || ctx.actor.may(Action::View(&case.node)).is_ok()
     {
         return Ok(());
     }
-    ctx.require(Action::View(&case.node))
+    Err(no_such_case(ctx, &case.id.to_string()))
 }
 
 /// Whether the sender sees the case as its handling staff (not just as reporter).
