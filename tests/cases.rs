@@ -895,3 +895,83 @@ async fn someone_elses_case_reads_like_no_case_at_all(bot: TestBot) {
         none.text.replace("#99", "#N")
     );
 }
+
+on_both_databases!(overdue_cases_climb_in_one_daily_digest_per_person: overdue_cases_climb_in_one_daily_digest_per_person_sqlite, overdue_cases_climb_in_one_daily_digest_per_person_postgres);
+
+/// The handler is reminded first; a case overdue for longer than one
+/// reminder interval climbs to the admins of the node above (and a
+/// supervised one to its supervising admin) in one digest per person and
+/// day listing all their cases — not again after a second run or a restart.
+async fn overdue_cases_climb_in_one_daily_digest_per_person(mut bot: TestBot) {
+    let w = world(&bot).await;
+    let community_admin = bot.sandbox.add_user("孙书记", None);
+    bot.start_private(community_admin).await;
+    bot.grant(community_admin, "admin", "xq.hmk.c1").await;
+    bot.say(w.group, w.resident, "/report 隐患 楼道灯坏了")
+        .await;
+    bot.say(w.group, w.resident, "/report 其他 垃圾清运").await;
+    bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
+    let r = bot
+        .say(w.street_admin, w.street_admin, "/supervise 3 2d")
+        .await;
+    assert!(r.text.contains("已挂牌督办"), "{}", r.text);
+    let digest = "超期事项日报";
+
+    // Everyday deadline (3 days) just passed: only the handlers hear of it.
+    bot.clock.advance(3 * 86_400 + 3600);
+    bot.app().tick().await;
+    wait_text(&bot, w.worker, "超期提醒：#1").await;
+    wait_text(&bot, w.worker, "超期提醒：#2").await;
+    // #3 (due after 2 days) is overdue by more than a day: it climbs, to the
+    // community above the grid and to the supervising street.
+    let d = wait_text(&bot, community_admin, digest).await;
+    assert!(d.text.contains("#3") && d.text.contains("🔴"), "{d}");
+    assert!(!d.text.contains("#1") && !d.text.contains("#2"), "{d}");
+    let d = wait_text(&bot, w.street_admin, digest).await;
+    assert!(d.text.contains("#3"), "{d}");
+    bot.clock.advance(3600);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count_with(&bot, community_admin, digest), 1);
+    assert_eq!(count_with(&bot, w.worker, digest), 0);
+
+    // Next day: one message listing all three, per person.
+    bot.clock.advance(86_400);
+    bot.app().tick().await;
+    wait_count(&bot, community_admin, digest, 2).await;
+    let d = bot.sandbox.last_message(community_admin).unwrap();
+    for id in ["#1", "#2", "#3"] {
+        assert!(d.text.contains(id), "{id} missing: {d}");
+    }
+    assert!(d.text.contains("3 件"), "{d}");
+    wait_count(&bot, w.street_admin, digest, 2).await;
+    // The street admin is not the node above the grid: only the supervised case.
+    let d = bot.sandbox.last_message(w.street_admin).unwrap();
+    assert!(d.text.contains("#3") && !d.text.contains("#1"), "{d}");
+
+    // A second run (another instance) and a restart send nothing more today.
+    let again = pingan::cases::digest::send_due(bot.app(), bot.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    bot.restart().await;
+    bot.clock.advance(60);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count_with(&bot, community_admin, digest), 2);
+    assert_eq!(count_with(&bot, w.street_admin, digest), 2);
+    // Resolved cases leave the digest.
+    for cmd in [
+        "/accept 1",
+        "/resolve 1 已修好",
+        "/accept 2",
+        "/resolve 2 已清运",
+    ] {
+        bot.say(w.worker, w.worker, cmd).await;
+    }
+    bot.clock.advance(86_400);
+    bot.app().tick().await;
+    wait_count(&bot, community_admin, digest, 3).await;
+    let d = bot.sandbox.last_message(community_admin).unwrap();
+    assert!(d.text.contains("#3") && !d.text.contains("#1"), "{d}");
+}

@@ -17,6 +17,7 @@
 //! PostgreSQL as on SQLite.
 
 pub mod card;
+pub mod digest;
 pub mod flow;
 pub mod followup;
 pub mod handling;
