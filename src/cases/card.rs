@@ -285,7 +285,7 @@ pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     t.push_str(&tr!(
         l,
         "\n\n发送 /case 编号 查看详情。",
-        "\n\nSend /case <id> for details."
+        "\n\nSend /case &lt;id&gt; for details."
     ));
     Ok(t)
 }

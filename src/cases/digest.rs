@@ -116,7 +116,7 @@ fn render(app: &App, day: &str, list: &[Case]) -> String {
     t.push_str(&tr!(
         l,
         "\n\n发送 /case 编号 查看，/cases overdue 查看全部超期事项。",
-        "\n\nSend /case <id> to see one, /cases overdue for all overdue cases."
+        "\n\nSend /case &lt;id&gt; to see one, /cases overdue for all overdue cases."
     ));
     t
 }

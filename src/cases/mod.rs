@@ -153,7 +153,7 @@ pub fn refusal_text(l: Locale, case: &Case, step: Step) -> String {
     tr!(
         l,
         "{id} 当前为「{now}」，不能{what}。现在可以：{next}。",
-        "{id} is {now}, so you cannot {what} it. Possible now: {next}."
+        "{id} is {now}: “{what}” is not possible now. Possible now: {next}."
     )
 }
 

@@ -228,7 +228,7 @@ impl Step {
         match self {
             Step::Accept => "accept",
             Step::Assign => "assign",
-            Step::Start => "start work on",
+            Step::Start => "start work",
             Step::Resolve => "resolve",
             Step::Fail => "record as failed",
             Step::Escalate => "escalate",

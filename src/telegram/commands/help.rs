@@ -86,10 +86,10 @@ Each counts on its own date:\n\
 new: cases reported in the period.\n\
 resolved: cases marked resolved in the period (/resolve).\n\
 failed: cases where mediation failed in the period (/fail).\n\
-closed: cases closed in the period (after a satisfied or basically satisfied rating, or /close).\n\
+closed: cases closed in the period (after a satisfied or fairly satisfied rating, or /close).\n\
 open, overdue: cases still open at the period's end (or now), and those past their deadline.\n\
 Dispute mediation success: of the disputes with an outcome in the period, the share resolved = resolved ÷ (resolved + failed).\n\
-Satisfaction: of all ratings given in the period, the share satisfied or basically satisfied = (satisfied + basically) ÷ all ratings. Each rating counts in the period it was given; a dissatisfied rating reopens its case and still counts.\n\
+Satisfaction: of all ratings given in the period, the share satisfied or fairly satisfied = (satisfied + fairly satisfied) ÷ all ratings. Each rating counts in the period it was given; a dissatisfied rating reopens its case and still counts.\n\
 Follow-ups answered: of the cases resolved in the period whose reporter was asked, the share that rated.\n\
 Supervised: supervised cases open in the period, and how many were done by their deadline.\n\
 Alerts: how many were sent; delivered = groups reached ÷ groups targeted; acknowledged = grids that pressed Received ÷ grids asked to.\n\
