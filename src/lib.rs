@@ -15,7 +15,8 @@
 //!   the live progress card, acknowledgement, reminders, recurring alerts.
 //! - [`cases`] — residents' reports as cases: intake (group `/report` and the
 //!   private guided flow), handling commands and buttons, status back to the
-//!   reporter and the group, follow-up rating and reminders (scheduler jobs).
+//!   reporter and the group, follow-up rating, reminders and the daily digest
+//!   of overdue cases to the admins above (scheduler jobs).
 //!   The state machine itself is [`domain::case`].
 //! - [`import`] — reading a district from a TOML or CSV file.
 //! - [`sandbox`] — a Bot API-compatible server with an in-memory world, for

@@ -134,7 +134,8 @@ async fn group_report_goes_through_its_life_with_status_back(bot: TestBot) {
     wait_text(&bot, w.resident, "您反映的 #1（矛盾纠纷）：已受理").await;
     wait_text(&bot, w.group, "#1 矛盾纠纷 · 已受理").await;
 
-    bot.say(w.worker, w.worker, "/note 1 已联系楼上住户").await;
+    bot.say(w.worker, w.worker, "/update 1 已联系楼上住户")
+        .await;
     wait_text(&bot, w.resident, "已联系楼上住户").await;
     wait_text(&bot, w.group, "#1 矛盾纠纷 · 处理中").await;
     bot.say(w.worker, w.worker, "/resolve 1 已修好水管").await;
@@ -220,7 +221,7 @@ async fn buttons_recheck_permission_and_refuse_forged_data(bot: TestBot) {
     // A staff command replying to a message about the case may leave the id
     // out; taken in the case's own group, the public line is the one answer.
     let r = bot
-        .say_replying(w.group, w.worker, line.message_id, "/note 换灯泡")
+        .say_replying(w.group, w.worker, line.message_id, "/update 换灯泡")
         .await;
     assert!(r.text.contains("#1 安全隐患 · 处理中"), "{}", r.text);
     bot.say(w.worker, w.worker, "/resolve 1 已更换").await;
@@ -706,4 +707,271 @@ async fn a_reminder_never_undoes_a_resolution(bot: TestBot) {
     let c = case(&bot, 1).await;
     assert_eq!((c.status, c.rating), (Status::Closed, rated.rating));
     assert!(c.rating.is_some());
+}
+
+on_both_databases!(internal_notes_stay_with_staff_and_updates_reach_the_reporter: internal_notes_stay_with_staff_and_updates_reach_the_reporter_sqlite, internal_notes_stay_with_staff_and_updates_reach_the_reporter_postgres);
+
+/// `/note` is for the staff only: not sent to the reporter, not posted in
+/// the group, not on the reporter's card nor in /mycases; `/update` reaches
+/// the reporter and the group. The history reads in words, not keys.
+async fn internal_notes_stay_with_staff_and_updates_reach_the_reporter(bot: TestBot) {
+    let w = world(&bot).await;
+    bot.start_private(w.resident).await;
+    bot.say(w.group, w.resident, "/report 纠纷 楼上漏水").await;
+    bot.say(w.worker, w.worker, "/accept 1").await;
+    wait_text(&bot, w.group, "#1 矛盾纠纷 · 已受理").await;
+    let r = bot
+        .say(w.worker, w.worker, "/note 1 楼上住户脾气不好")
+        .await;
+    assert!(r.text.contains("内部备注"), "{}", r.text);
+    let r = bot
+        .say(w.worker, w.worker, "/update 1 已约好明天上门")
+        .await;
+    assert!(r.text.contains("处理中"), "{}", r.text);
+    wait_text(&bot, w.resident, "已约好明天上门").await;
+    wait_text(&bot, w.group, "#1 矛盾纠纷 · 处理中").await;
+    let r = bot.say(w.worker, w.worker, "/update 1 物业已派人").await;
+    assert!(r.text.contains("处理中"), "{}", r.text);
+    wait_text(&bot, w.resident, "物业已派人").await;
+    wait_count(&bot, w.group, "#1 矛盾纠纷 · 处理中", 2).await;
+    let r = bot.say(w.worker, w.worker, "/update 1").await;
+    assert!(r.text.contains("用法：/update"), "{}", r.text);
+    bot.settle().await;
+    assert_eq!(count_with(&bot, w.resident, "脾气不好"), 0);
+    assert_eq!(count_with(&bot, w.group, "脾气不好"), 0);
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    assert!(!mine.text.contains("脾气不好"), "{}", mine.text);
+    let r = bot.say(w.worker, w.worker, "/note 1 再记一笔").await;
+    assert!(r.text.contains("内部备注"), "{}", r.text);
+    let mine = bot.say(w.resident, w.resident, "/mycases").await;
+    assert!(mine.text.contains("物业已派人"), "{}", mine.text);
+
+    let staff_card = bot.say(w.worker, w.worker, "/case 1").await;
+    for s in [
+        "内部备注：楼上住户脾气不好",
+        "开始处理：已约好明天上门",
+        "进展：物业已派人",
+    ] {
+        assert!(
+            staff_card.text.contains(s),
+            "{s} missing: {}",
+            staff_card.text
+        );
+    }
+    let own_card = bot.say(w.resident, w.resident, "/case 1").await;
+    assert!(
+        own_card.text.contains("进展：物业已派人"),
+        "{}",
+        own_card.text
+    );
+    assert!(!own_card.text.contains("脾气不好"), "{}", own_card.text);
+    assert!(!own_card.text.contains("再记一笔"), "{}", own_card.text);
+
+    // Resolved, asked to rate, rated: every row in words.
+    bot.say(w.worker, w.worker, "/resolve 1 已修好").await;
+    bot.clock.advance(2 * 86_400);
+    bot.app().tick().await;
+    let q = bot
+        .sandbox
+        .wait_message("the follow-up question", |m| {
+            m.chat_id == w.resident && m.has_button("c:r:1:satisfied")
+        })
+        .await;
+    press(
+        &bot,
+        w.resident,
+        q.message_id,
+        w.resident,
+        "c:r:1:basically",
+    )
+    .await;
+    wait_text(&bot, w.resident, "感谢您的评价").await;
+    let card = bot.say(w.worker, w.worker, "/case 1").await;
+    for s in [
+        "回访：已请反映人评价",
+        "评价：基本满意",
+        "已办结（评价：基本满意）",
+    ] {
+        assert!(card.text.contains(s), "{s} missing: {}", card.text);
+    }
+    for raw in [
+        "followup",
+        "basically",
+        "satisfied",
+        "系统 followup",
+        "：satisfied",
+    ] {
+        assert!(!card.text.contains(raw), "{raw} in: {}", card.text);
+    }
+}
+
+on_both_databases!(only_a_dispute_can_fail_on_cards_help_and_commands: only_a_dispute_can_fail_on_cards_help_and_commands_sqlite, only_a_dispute_can_fail_on_cards_help_and_commands_postgres);
+
+/// 调解未成 is a mediation outcome: a hazard's card and `/help <id>` do not
+/// offer it and `/fail` on it is refused with the reason; a dispute's do.
+async fn only_a_dispute_can_fail_on_cards_help_and_commands(bot: TestBot) {
+    let w = world(&bot).await;
+    bot.say(w.group, w.resident, "/report 隐患 楼道灯坏了")
+        .await;
+    bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
+    for id in [1, 2] {
+        let r = bot.say(w.worker, w.worker, &format!("/accept {id}")).await;
+        assert!(r.text.contains("已受理"), "{}", r.text);
+    }
+    let hazard = bot.say(w.worker, w.worker, "/case 1").await;
+    assert!(hazard.has_button("c:s:1:resolve"), "{hazard}");
+    assert!(!hazard.has_button("c:s:1:fail"), "{hazard}");
+    let dispute = bot.say(w.worker, w.worker, "/case 2").await;
+    assert!(dispute.has_button("c:s:2:fail"), "{dispute}");
+
+    let help = bot.say(w.worker, w.worker, "/help 1").await;
+    assert!(
+        help.text.contains("/resolve") && help.text.contains("/update"),
+        "{}",
+        help.text
+    );
+    assert!(!help.text.contains("/fail"), "{}", help.text);
+    assert!(!help.text.contains("/accept"), "{}", help.text);
+    let help = bot.say(w.worker, w.worker, "/help #2").await;
+    assert!(help.text.contains("/fail"), "{}", help.text);
+
+    let r = bot.say(w.worker, w.worker, "/fail 1 没谈拢").await;
+    assert!(
+        r.text.contains("安全隐患") && r.text.contains("只用于矛盾纠纷"),
+        "{}",
+        r.text
+    );
+    assert_eq!(case(&bot, 1).await.status, Status::Accepted);
+    let r = bot.say(w.worker, w.worker, "/fail 2 双方不同意").await;
+    assert!(r.text.contains("调解未成"), "{}", r.text);
+    assert_eq!(case(&bot, 2).await.status, Status::Failed);
+}
+
+on_both_databases!(someone_elses_case_reads_like_no_case_at_all: someone_elses_case_reads_like_no_case_at_all_sqlite, someone_elses_case_reads_like_no_case_at_all_postgres);
+
+/// A resident sees only their own cases: `/case` (and its button) on a
+/// case someone else reported answers exactly as for a case that does not
+/// exist, so a number reveals nothing. Staff of another grid likewise.
+async fn someone_elses_case_reads_like_no_case_at_all(bot: TestBot) {
+    let w = world(&bot).await;
+    let neighbour = bot.sandbox.add_user("钱邻居", None);
+    bot.sandbox.join(w.group, neighbour);
+    bot.start_private(w.resident).await;
+    bot.start_private(neighbour).await;
+    bot.say(w.group, w.resident, "/report 纠纷 楼上漏水").await;
+    let own = bot.say(w.resident, w.resident, "/case 1").await;
+    assert!(own.text.contains("楼上漏水"), "{}", own.text);
+
+    let theirs = bot.say(neighbour, neighbour, "/case 1").await;
+    let none = bot.say(neighbour, neighbour, "/case 99").await;
+    assert!(!theirs.text.contains("楼上漏水"), "{}", theirs.text);
+    assert_eq!(
+        theirs.text.replace("#1", "#N"),
+        none.text.replace("#99", "#N"),
+        "someone else's case must read like no case"
+    );
+    assert_eq!(theirs.buttons(), none.buttons());
+    let theirs = bot.say(neighbour, neighbour, "/case #1").await;
+    let none = bot.say(neighbour, neighbour, "/case #2").await;
+    assert_eq!(
+        theirs.text.replace("#1", "#N"),
+        none.text.replace("#2", "#N")
+    );
+
+    // A forged "view" button answers the same as for a missing case.
+    let a = press(&bot, neighbour, none.message_id, neighbour, "c:v:1").await;
+    let b = press(&bot, neighbour, none.message_id, neighbour, "c:v:99").await;
+    assert_eq!(
+        a.text.map(|t| t.replace("#1", "#N")),
+        b.text.map(|t| t.replace("#99", "#N"))
+    );
+    assert_eq!(a.show_alert, b.show_alert);
+
+    // Staff of another grid: the same.
+    let theirs = bot.say(w.other_worker, w.other_worker, "/case 1").await;
+    let none = bot.say(w.other_worker, w.other_worker, "/case 99").await;
+    assert_eq!(
+        theirs.text.replace("#1", "#N"),
+        none.text.replace("#99", "#N")
+    );
+}
+
+on_both_databases!(overdue_cases_climb_in_one_daily_digest_per_person: overdue_cases_climb_in_one_daily_digest_per_person_sqlite, overdue_cases_climb_in_one_daily_digest_per_person_postgres);
+
+/// The handler is reminded first; a case overdue for longer than one
+/// reminder interval climbs to the admins of the node above (and a
+/// supervised one to its supervising admin) in one digest per person and
+/// day listing all their cases — not again after a second run or a restart.
+async fn overdue_cases_climb_in_one_daily_digest_per_person(mut bot: TestBot) {
+    let w = world(&bot).await;
+    let community_admin = bot.sandbox.add_user("孙书记", None);
+    bot.start_private(community_admin).await;
+    bot.grant(community_admin, "admin", "xq.hmk.c1").await;
+    bot.say(w.group, w.resident, "/report 隐患 楼道灯坏了")
+        .await;
+    bot.say(w.group, w.resident, "/report 其他 垃圾清运").await;
+    bot.say(w.group, w.resident, "/report 纠纷 邻里噪音").await;
+    let r = bot
+        .say(w.street_admin, w.street_admin, "/supervise 3 2d")
+        .await;
+    assert!(r.text.contains("已挂牌督办"), "{}", r.text);
+    let digest = "超期事项日报";
+
+    // Everyday deadline (3 days) just passed: only the handlers hear of it.
+    bot.clock.advance(3 * 86_400 + 3600);
+    bot.app().tick().await;
+    wait_text(&bot, w.worker, "超期提醒：#1").await;
+    wait_text(&bot, w.worker, "超期提醒：#2").await;
+    // #3 (due after 2 days) is overdue by more than a day: it climbs, to the
+    // community above the grid and to the supervising street.
+    let d = wait_text(&bot, community_admin, digest).await;
+    assert!(d.text.contains("#3") && d.text.contains("🔴"), "{d}");
+    assert!(!d.text.contains("#1") && !d.text.contains("#2"), "{d}");
+    let d = wait_text(&bot, w.street_admin, digest).await;
+    assert!(d.text.contains("#3"), "{d}");
+    bot.clock.advance(3600);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count_with(&bot, community_admin, digest), 1);
+    assert_eq!(count_with(&bot, w.worker, digest), 0);
+
+    // Next day: one message listing all three, per person.
+    bot.clock.advance(86_400);
+    bot.app().tick().await;
+    wait_count(&bot, community_admin, digest, 2).await;
+    let d = bot.sandbox.last_message(community_admin).unwrap();
+    for id in ["#1", "#2", "#3"] {
+        assert!(d.text.contains(id), "{id} missing: {d}");
+    }
+    assert!(d.text.contains("3 件"), "{d}");
+    wait_count(&bot, w.street_admin, digest, 2).await;
+    // The street admin is not the node above the grid: only the supervised case.
+    let d = bot.sandbox.last_message(w.street_admin).unwrap();
+    assert!(d.text.contains("#3") && !d.text.contains("#1"), "{d}");
+
+    // A second run (another instance) and a restart send nothing more today.
+    let again = pingan::cases::digest::send_due(bot.app(), bot.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    bot.restart().await;
+    bot.clock.advance(60);
+    bot.app().tick().await;
+    bot.settle().await;
+    assert_eq!(count_with(&bot, community_admin, digest), 2);
+    assert_eq!(count_with(&bot, w.street_admin, digest), 2);
+    // Resolved cases leave the digest.
+    for cmd in [
+        "/accept 1",
+        "/resolve 1 已修好",
+        "/accept 2",
+        "/resolve 2 已清运",
+    ] {
+        bot.say(w.worker, w.worker, cmd).await;
+    }
+    bot.clock.advance(86_400);
+    bot.app().tick().await;
+    wait_count(&bot, community_admin, digest, 3).await;
+    let d = bot.sandbox.last_message(community_admin).unwrap();
+    assert!(d.text.contains("#3") && !d.text.contains("#1"), "{d}");
 }

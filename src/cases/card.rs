@@ -14,7 +14,8 @@ use super::{
     when,
 };
 use crate::domain::Action;
-use crate::domain::case::{Attachment, CaseId, Rating, Step};
+use crate::domain::case::event::rating_in_words;
+use crate::domain::case::{Attachment, CaseId, EventKind, Step};
 use crate::i18n::esc;
 use crate::store::cases::{self, Case, Filter};
 use crate::store::{Conn, people};
@@ -126,6 +127,11 @@ pub async fn render(
     }
     t.push_str(&tr!(l, "\n\n<b>经过</b>", "\n\n<b>History</b>"));
     for e in cases::events(conn, case.id).await? {
+        let kind = EventKind::parse(&e.kind);
+        // The reporter's card leaves out what is for the staff only.
+        if !staff && kind.is_none_or(EventKind::is_internal) {
+            continue;
+        }
         let actor = match e.actor_id {
             Some(a) if a == case.reporter_id && case.anonymous && !(staff && ctx.in_private()) => {
                 tr!(l, "反映人", "reporter")
@@ -133,27 +139,30 @@ pub async fn render(
             Some(a) => esc(&name_of(conn, a).await?),
             None => tr!(l, "系统", "system"),
         };
-        let what = match (e.kind.as_str(), e.to) {
-            ("report", _) => tr!(l, "反映", "reported"),
-            ("note", _) => tr!(l, "备注", "note"),
-            ("rate", _) => tr!(l, "评价", "rated"),
-            ("comment", _) => tr!(l, "意见", "comment"),
-            ("supervise", _) => tr!(l, "督办", "supervision"),
-            (_, Some(to)) => status_name(l, to).to_string(),
-            (k, None) => k.to_string(),
+        let what = match kind {
+            Some(k) if l.is_en() => k.name_en(e.to),
+            Some(k) => k.name_zh(e.to),
+            None if l.is_en() => "other",
+            None => "其他",
         };
-        let note = match (e.kind.as_str(), e.note.as_deref()) {
-            ("rate", Some(key)) => Rating::parse(key)
-                .map(|r| format!("：{}", rating_name(l, r)))
-                .unwrap_or_default(),
-            (_, Some(n)) => format!("：{}", esc(&excerpt(n, 300))),
+        let sep = tr!(l, "：", ": ");
+        let note = match (kind, e.note.as_deref()) {
+            (Some(k), Some(n)) if k.note_is_rating() && rating_in_words(n, l.is_en()).is_some() => {
+                let r = rating_in_words(n, l.is_en()).unwrap_or_default();
+                if k == EventKind::Rate {
+                    format!("{sep}{r}")
+                } else {
+                    tr!(l, "（评价：{r}）", " (rated {r})")
+                }
+            }
+            (_, Some(n)) => format!("{sep}{}", esc(&excerpt(n, 300))),
             (_, None) => String::new(),
         };
         t.push_str(&format!("\n{} {actor} {what}{note}", when(ctx, e.at)));
     }
     let buttons = if ctx.actor.may(Action::Operate(&case.node)).is_ok() {
         case.status
-            .next_steps()
+            .next_steps_for(case.category)
             .into_iter()
             .filter(|s| *s != Step::Assign)
             .map(|s| {
@@ -168,6 +177,45 @@ pub async fn render(
     };
     let rows: Vec<Vec<(String, String)>> = buttons.chunks(3).map(|c| c.to_vec()).collect();
     Ok((t, keyboard(&rows)))
+}
+
+/// `/help <id>`: the commands for the steps that fit this case now (its
+/// status and its category), for staff who may take them.
+pub async fn help_for(ctx: &mut Ctx, conn: &mut Conn, id: CaseId) -> Outcome {
+    let l = ctx.locale;
+    let case = load(ctx, conn, id).await?;
+    may_view(ctx, &case)?;
+    let mut t = tr!(
+        l,
+        "<b>{} 现在可以</b>（{} · {}）",
+        "<b>What {} allows now</b> ({}, {})",
+        case.id,
+        category_name(l, case.category),
+        status_name(l, case.status)
+    );
+    if ctx.actor.may(Action::Operate(&case.node)).is_ok() {
+        let mut steps = case.status.next_steps_for(case.category);
+        if case.status.is_open() && !steps.contains(&Step::Start) {
+            steps.push(Step::Start); // `/update` while the work goes on
+        }
+        for s in steps {
+            let spec = command::spec(super::handling::step_command(s)).expect("in table");
+            t.push_str(&format!("\n{} — {}", esc(&spec.usage(l)), spec.about(l)));
+        }
+        for name in ["note", "case"] {
+            let spec = command::spec(name).expect("in table");
+            t.push_str(&format!("\n{} — {}", esc(&spec.usage(l)), spec.about(l)));
+        }
+    } else {
+        t.push_str(&tr!(
+            l,
+            "\n您可以查看（/case {}），办理由 {} 的工作人员负责。",
+            "\nYou may view it (/case {}); the staff of {} handle it.",
+            case.id.0,
+            case.node
+        ));
+    }
+    Ok(t)
 }
 
 fn line(ctx: &Ctx, case: &Case) -> String {
@@ -237,7 +285,7 @@ pub async fn list(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     t.push_str(&tr!(
         l,
         "\n\n发送 /case 编号 查看详情。",
-        "\n\nSend /case <id> for details."
+        "\n\nSend /case &lt;id&gt; for details."
     ));
     Ok(t)
 }
@@ -266,7 +314,12 @@ pub async fn mine(ctx: &mut Ctx, conn: &mut Conn, _args: &str) -> Outcome {
             .await?
             .into_iter()
             .rev()
-            .find(|e| e.note.is_some() && e.actor_id != Some(c.reporter_id) && e.kind != "assign");
+            .find(|e| {
+                e.note.is_some()
+                    && e.actor_id != Some(c.reporter_id)
+                    && EventKind::parse(&e.kind)
+                        .is_some_and(|k| !k.is_internal() && k != EventKind::Step(Step::Assign))
+            });
         if let Some(n) = latest.and_then(|e| e.note) {
             t.push_str(&format!("\n   💬 {}", esc(&excerpt(&n, 80))));
         }

@@ -1,5 +1,5 @@
 //! Staff commands that move a case through its life: `/accept`, `/assign`,
-//! `/note`, `/resolve`, `/fail`, `/escalate`, `/reopen`, `/close` and
+//! `/note`, `/update`, `/resolve`, `/fail`, `/escalate`, `/reopen`, `/close` and
 //! `/supervise`. The id may be left out when the command replies to a
 //! message about the case (`#123` in its text). Each one goes through
 //! [`super::apply`], so permission and the state machine are checked the
@@ -7,7 +7,7 @@
 
 use super::notify::public_line;
 use super::{apply, load_for_change, may_handle, record, when};
-use crate::domain::case::{CaseId, DeadlineSpec, Status, Step, Tier};
+use crate::domain::case::{CaseId, DeadlineSpec, EventKind, Status, Step, Tier};
 use crate::domain::{Action, Actor, Role};
 use crate::i18n::esc;
 use crate::store::outbox::Outgoing;
@@ -89,7 +89,7 @@ pub fn step_command(step: Step) -> &'static str {
     match step {
         Step::Accept => "accept",
         Step::Assign => "assign",
-        Step::Start => "note",
+        Step::Start => "update",
         Step::Resolve => "resolve",
         Step::Fail => "fail",
         Step::Escalate => "escalate",
@@ -98,10 +98,36 @@ pub fn step_command(step: Step) -> &'static str {
     }
 }
 
-/// `/note <id> <text>`: a line in the history, told to the reporter; the
-/// first note on an accepted case starts the work.
+/// `/note <id> <text>`: an internal line in the history, for the staff
+/// only: never sent to the reporter nor posted in the group.
 pub async fn note(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let spec = command::spec("note").expect("in table");
+    let (id, text) = case_args(ctx, spec, args)?;
+    need_text(ctx, spec, text)?;
+    let mut case = load_for_change(ctx, conn, id).await?;
+    may_handle(ctx, &case)?;
+    record(
+        ctx,
+        conn,
+        &mut case,
+        EventKind::Note.key(),
+        None,
+        Some(text),
+    )
+    .await?;
+    Ok(tr!(
+        ctx.locale,
+        "📝 已记入 {} 的内部备注（仅工作人员可见）。",
+        "📝 Internal note added to {} (staff only).",
+        case.id
+    ))
+}
+
+/// `/update <id> <text>`: progress told to the reporter privately, with a
+/// public line in the group it came from; the first update on an accepted
+/// case starts the work.
+pub async fn update(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
+    let spec = command::spec("update").expect("in table");
     let (id, text) = case_args(ctx, spec, args)?;
     need_text(ctx, spec, text)?;
     let mut case = load_for_change(ctx, conn, id).await?;
@@ -110,10 +136,18 @@ pub async fn note(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
         return Ok(done(ctx, &case));
     }
     may_handle(ctx, &case)?;
-    if case.status == Status::Closed {
+    if !case.status.is_open() {
         return Err(ctx.refuse(super::refusal_text(ctx.locale, &case, Step::Start)));
     }
-    record(ctx, conn, &mut case, "note", None, Some(text)).await?;
+    record(
+        ctx,
+        conn,
+        &mut case,
+        EventKind::Update.key(),
+        None,
+        Some(text),
+    )
+    .await?;
     super::notify::status_back(ctx, conn, &case, Some(text)).await?;
     Ok(done(ctx, &case))
 }

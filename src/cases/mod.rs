@@ -17,6 +17,7 @@
 //! PostgreSQL as on SQLite.
 
 pub mod card;
+pub mod digest;
 pub mod flow;
 pub mod followup;
 pub mod handling;
@@ -113,13 +114,16 @@ pub fn may_handle(ctx: &Ctx, case: &Case) -> Result<(), UserError> {
 }
 
 /// The handling staff, staff of the grid it came from, or the reporter.
+/// Anyone else is told exactly what they would be told of a case that does
+/// not exist: a number must not reveal that someone else reported something.
 pub fn may_view(ctx: &Ctx, case: &Case) -> Result<(), UserError> {
     if ctx.actor.may(Action::Own(case.reporter_id)).is_ok()
         || ctx.actor.may(Action::View(&case.grid)).is_ok()
+        || ctx.actor.may(Action::View(&case.node)).is_ok()
     {
         return Ok(());
     }
-    ctx.require(Action::View(&case.node))
+    Err(no_such_case(ctx, &case.id.to_string()))
 }
 
 /// Whether the sender sees the case as its handling staff (not just as reporter).
@@ -131,9 +135,17 @@ pub fn is_handler_side(ctx: &Ctx, case: &Case) -> bool {
 /// Why a step is refused, with what is possible instead.
 pub fn refusal_text(l: Locale, case: &Case, step: Step) -> String {
     let (id, now, what) = (case.id, status_name(l, case.status), step_name(l, step));
+    if !step.fits(case.category) {
+        let cat = category_name(l, case.category);
+        return tr!(
+            l,
+            "{id} 是{cat}，不是矛盾纠纷，不能{what}：调解未成只用于矛盾纠纷。办不成可以上报（/escalate）。",
+            "{id} ({cat}) is not a dispute: “{what}” is only for disputes, after mediation. If it cannot be done here, escalate it (/escalate)."
+        );
+    }
     let next: Vec<&str> = case
         .status
-        .next_steps()
+        .next_steps_for(case.category)
         .into_iter()
         .map(|s| step_name(l, s))
         .collect();
@@ -141,7 +153,7 @@ pub fn refusal_text(l: Locale, case: &Case, step: Step) -> String {
     tr!(
         l,
         "{id} 当前为「{now}」，不能{what}。现在可以：{next}。",
-        "{id} is {now}, so you cannot {what} it. Possible now: {next}."
+        "{id} is {now}: “{what}” is not possible now. Possible now: {next}."
     )
 }
 
@@ -159,7 +171,7 @@ pub async fn apply(
     let l = ctx.locale;
     let from = case.status;
     let to = from
-        .apply(step)
+        .apply_for(step, case.category)
         .map_err(|_| ctx.refuse(refusal_text(l, case, step)))?;
     let now = ctx.now;
     let settings = ctx.app.settings.cases.clone();

@@ -61,7 +61,12 @@ pub async fn press(ctx: &mut Ctx, conn: &mut Conn, rest: &str) -> Pressed {
                 .in_lane(Lane::Answer)
                 .for_person(ctx.sender.id),
             );
-            Ok(tr!(l, "已{}", "Done: {}", super::step_name(l, step)))
+            Ok(if l.is_en() {
+                let now = super::status_name(l, case.status);
+                format!("Done: {} is now {now}", case.id)
+            } else {
+                format!("已{}", super::step_name(l, step))
+            })
         }
         ["v", id] => {
             let id = CaseId::parse(id).ok_or_else(invalid)?;

@@ -1,6 +1,8 @@
 //! Reminders for overdue and supervised (挂牌督办) cases: at most once per
 //! `remind_every` per case, to its handler and the staff of its node, and for
-//! supervised cases also to the supervising node's group.
+//! supervised cases also to the supervising node's group. Cases overdue for
+//! longer than that climb to the admins above in a daily digest
+//! ([`super::digest`]), sent by the same job.
 
 use super::{category_name, when_in};
 use crate::app::App;
@@ -31,6 +33,7 @@ async fn remind_due(app: &App, now: i64) -> anyhow::Result<()> {
     for case in &due {
         remind(app, case, now).await?;
     }
+    super::digest::send_due(app, now).await?;
     Ok(())
 }
 

@@ -443,6 +443,21 @@ pub async fn reminders_due(conn: &mut Conn, now: i64, every: i64) -> sqlx::Resul
     .collect()
 }
 
+/// Open cases whose deadline passed before `before` (for the digest to the
+/// admins above: overdue for longer than one reminder interval).
+pub async fn overdue_before(conn: &mut Conn, before: i64) -> sqlx::Result<Vec<Case>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cases WHERE status NOT IN ('resolved', 'failed', 'closed') AND \
+         deadline_at IS NOT NULL AND deadline_at < $1 ORDER BY deadline_at, id LIMIT 1000"
+    ))
+    .bind(before)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(case)
+    .collect()
+}
+
 /// The people told about a case privately: its handler and the staff of
 /// its node, of those who have started the bot.
 pub async fn reachable_staff(conn: &mut Conn, case: &Case) -> sqlx::Result<Vec<i64>> {

@@ -13,6 +13,7 @@
 pub mod acks;
 pub mod alerts;
 pub mod cases;
+pub mod digests;
 pub mod drafts;
 pub mod groups;
 pub mod inbox;

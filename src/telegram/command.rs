@@ -293,8 +293,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         "note",
         "<编号> <内容>",
         "<id> <text>",
-        "记录办理情况（告知反映人）",
-        "add a progress note (the reporter is told)",
+        "内部备注（仅工作人员可见）",
+        "add an internal note (staff only)",
+        Staff,
+        Anywhere
+    ),
+    spec!(
+        "update",
+        "<编号> <内容>",
+        "<id> <text>",
+        "告知反映人办理进展（群内发一行进展）",
+        "tell the reporter of progress (a line in the group too)",
         Staff,
         Anywhere
     ),

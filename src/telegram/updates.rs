@@ -550,6 +550,7 @@ async fn run(ctx: &mut Ctx, conn: &mut Conn, inv: &Invocation<'_>) -> Outcome {
         "accept" => cases::handling::step(ctx, conn, args, Step::Accept).await,
         "assign" => cases::handling::assign(ctx, conn, args).await,
         "note" => cases::handling::note(ctx, conn, args).await,
+        "update" => cases::handling::update(ctx, conn, args).await,
         "resolve" => cases::handling::step(ctx, conn, args, Step::Resolve).await,
         "fail" => cases::handling::step(ctx, conn, args, Step::Fail).await,
         "escalate" => cases::handling::step(ctx, conn, args, Step::Escalate).await,

@@ -2,12 +2,14 @@
 //! words that describe them — category, tier, rating, the `#123` id — parsed
 //! once at the edge. The life of a case is in [`status`].
 
+pub mod event;
 pub mod status;
 pub mod when;
 
 use crate::domain::id::{IdWord, read_id};
 use std::fmt;
 
+pub use event::EventKind;
 pub use status::{Refusal, Status, Step};
 pub use when::{DeadlineSpec, parse_duration};
 
@@ -185,8 +187,8 @@ impl Rating {
     pub fn name_en(self) -> &'static str {
         match self {
             Rating::Satisfied => "satisfied",
-            Rating::Basically => "basically satisfied",
-            Rating::Unsatisfied => "unsatisfied",
+            Rating::Basically => "fairly satisfied",
+            Rating::Unsatisfied => "dissatisfied",
         }
     }
 }

@@ -12,9 +12,13 @@
 //! - `escalate` hands any open or failed case up (again and again if need be);
 //! - `close` only ends a resolved or failed case: unfinished work is never
 //!   closed silently;
+//! - `fail` is a mediation outcome (调解未成): only a dispute (矛盾纠纷)
+//!   can fail; a hazard or a request is resolved, escalated or reopened
+//!   ([`Step::fits`], [`Status::next_steps_for`]);
 //! - `closed` is terminal except for `reopen`, which also takes back a
 //!   resolved or failed case (the resident was not satisfied).
 
+use super::Category;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,6 +103,23 @@ impl Status {
             .collect()
     }
 
+    /// The steps possible from here for a case of this category: the
+    /// buttons its card offers and the steps `/help <id>` lists.
+    pub fn next_steps_for(self, category: Category) -> Vec<Step> {
+        self.next_steps()
+            .into_iter()
+            .filter(|s| s.fits(category))
+            .collect()
+    }
+
+    /// [`Status::apply`] for a case of this category.
+    pub fn apply_for(self, step: Step, category: Category) -> Result<Status, Refusal> {
+        if !step.fits(category) {
+            return Err(Refusal { step, from: self });
+        }
+        self.apply(step)
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Status::New => "new",
@@ -173,6 +194,15 @@ impl Step {
         Step::ALL.into_iter().find(|s| s.key() == key)
     }
 
+    /// Whether the step makes sense for a case of this category: only a
+    /// dispute is mediated, so only a dispute can fail (调解未成).
+    pub fn fits(self, category: Category) -> bool {
+        match self {
+            Step::Fail => category == Category::Dispute,
+            _ => true,
+        }
+    }
+
     /// Whether the step needs words from the person (a result, a reason).
     pub fn needs_text(self) -> bool {
         matches!(
@@ -198,7 +228,7 @@ impl Step {
         match self {
             Step::Accept => "accept",
             Step::Assign => "assign",
-            Step::Start => "start work on",
+            Step::Start => "start work",
             Step::Resolve => "resolve",
             Step::Fail => "record as failed",
             Step::Escalate => "escalate",

@@ -167,3 +167,32 @@ proptest! {
         prop_assert_eq!(replay(&events), None);
     }
 }
+
+#[test]
+fn only_a_dispute_can_fail() {
+    use crate::domain::case::Category;
+    for c in Category::ALL {
+        assert_eq!(Step::Fail.fits(c), c == Category::Dispute, "{c:?}");
+        for s in Status::ALL {
+            let steps = s.next_steps_for(c);
+            assert_eq!(
+                steps.contains(&Step::Fail),
+                c == Category::Dispute && s.apply(Step::Fail).is_ok(),
+                "{s:?} {c:?}"
+            );
+            assert!(steps.iter().all(|st| s.apply_for(*st, c).is_ok()));
+        }
+        assert!(InProgress.apply_for(Step::Resolve, c).is_ok());
+    }
+    assert_eq!(
+        InProgress.apply_for(Step::Fail, Category::Hazard),
+        Err(Refusal {
+            step: Step::Fail,
+            from: InProgress
+        })
+    );
+    assert_eq!(
+        InProgress.apply_for(Step::Fail, Category::Dispute),
+        Ok(Failed)
+    );
+}

@@ -1,10 +1,12 @@
 //! `/help`: only the commands this person may use here.
 
+use crate::cases;
 use crate::domain::Role;
+use crate::domain::case::CaseId;
 use crate::i18n::esc;
 use crate::store::Conn;
 use crate::telegram::command::{Audience, COMMANDS, CommandSpec, Place};
-use crate::telegram::context::{Ctx, Outcome};
+use crate::telegram::context::{Ctx, Outcome, UserError};
 use crate::tr;
 
 /// Whether `/help` should offer this command to this person in this chat.
@@ -24,13 +26,16 @@ pub fn offered(ctx: &Ctx, spec: &CommandSpec) -> bool {
     allowed && here
 }
 
-pub async fn run(ctx: &mut Ctx, _conn: &mut Conn, args: &str) -> Outcome {
+pub async fn run(ctx: &mut Ctx, conn: &mut Conn, args: &str) -> Outcome {
     let l = ctx.locale;
     if matches!(
         args.trim().to_lowercase().as_str(),
         "stats" | "/stats" | "统计"
     ) {
         return Ok(stats_figures(l));
+    }
+    if let Some(id) = case_named(ctx, args)? {
+        return cases::card::help_for(ctx, conn, id).await;
     }
     let mut text = tr!(l, "<b>可用命令</b>", "<b>Commands you can use here</b>");
     for spec in COMMANDS.iter().filter(|s| offered(ctx, s)) {
@@ -44,6 +49,18 @@ pub async fn run(ctx: &mut Ctx, _conn: &mut Conn, args: &str) -> Outcome {
         ));
     }
     Ok(text)
+}
+
+/// `/help <id>` (or `/help` replying to a message about a case), from staff:
+/// the case's steps possible now.
+fn case_named(ctx: &Ctx, args: &str) -> Result<Option<CaseId>, UserError> {
+    if !ctx.actor.is_staff() {
+        return Ok(None);
+    }
+    match args.split_whitespace().next() {
+        Some(w) => cases::read_case_id(ctx, w),
+        None => Ok(ctx.replied_text.as_deref().and_then(CaseId::find_in)),
+    }
 }
 
 /// `/help stats`: what each figure of `/stats` and the reports counts, and
@@ -69,10 +86,10 @@ Each counts on its own date:\n\
 new: cases reported in the period.\n\
 resolved: cases marked resolved in the period (/resolve).\n\
 failed: cases where mediation failed in the period (/fail).\n\
-closed: cases closed in the period (after a satisfied or basically satisfied rating, or /close).\n\
+closed: cases closed in the period (after a satisfied or fairly satisfied rating, or /close).\n\
 open, overdue: cases still open at the period's end (or now), and those past their deadline.\n\
 Dispute mediation success: of the disputes with an outcome in the period, the share resolved = resolved ÷ (resolved + failed).\n\
-Satisfaction: of all ratings given in the period, the share satisfied or basically satisfied = (satisfied + basically) ÷ all ratings. Each rating counts in the period it was given; a dissatisfied rating reopens its case and still counts.\n\
+Satisfaction: of all ratings given in the period, the share satisfied or fairly satisfied = (satisfied + fairly satisfied) ÷ all ratings. Each rating counts in the period it was given; a dissatisfied rating reopens its case and still counts.\n\
 Follow-ups answered: of the cases resolved in the period whose reporter was asked, the share that rated.\n\
 Supervised: supervised cases open in the period, and how many were done by their deadline.\n\
 Alerts: how many were sent; delivered = groups reached ÷ groups targeted; acknowledged = grids that pressed Received ÷ grids asked to.\n\
