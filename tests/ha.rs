@@ -575,3 +575,124 @@ async fn a_rolling_restart_during_500_reports_loses_and_doubles_nothing() {
         inst.kill();
     }
 }
+
+/// Sleeps until the wall clock reads `t` (Unix seconds); the processes
+/// under test use the real clock, so this is the one wait that cannot be
+/// on an event.
+async fn sleep_until_unix(t: i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let at = Duration::from_secs(t as u64);
+    if at > now {
+        tokio::time::sleep(at - now).await;
+    }
+}
+
+/// A daily report scheduled (by `PINGAN_REPORT_DAILY`) for the next minute,
+/// three instances on one PostgreSQL database, restarted around the slot:
+/// the active one killed (`kill -9`) five seconds before it and a fresh one
+/// started, the new active one stopped gracefully two seconds after it and
+/// started again. Each district and town group gets the 日报 exactly once,
+/// no other group gets it, and the slot is claimed once.
+#[tokio::test]
+async fn a_daily_report_is_sent_once_while_instances_restart_around_its_slot() {
+    use chrono::{TimeZone, Timelike};
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let sandbox = Sandbox::start().await.unwrap();
+    sandbox.set_enforce_limits(true);
+    let root = sandbox.add_user("区平安办", Some("district_office"));
+    let chats = district(&sandbox, db.url(), root).await;
+    // The slot: the first whole minute at least 25 s away (time to start).
+    let now = chrono::Utc::now().timestamp();
+    let slot = (now + 25 + 59) / 60 * 60;
+    let local = chrono_tz::Asia::Shanghai.timestamp_opt(slot, 0).unwrap();
+    let cron = format!("{} {} * * *", local.minute(), local.hour());
+    let envs = [("PINGAN_REPORT_DAILY", cron.as_str())];
+    let start = || Instance::start_with(&sandbox, db.url(), root, &[], &envs);
+
+    let mut instances: Vec<Instance> = (0..3).map(|_| start()).collect();
+    let mut active = active_one(&instances).await;
+    for inst in &instances {
+        role_when_up(inst.metrics).await;
+    }
+    sleep_until_unix(slot - 5).await;
+    instances[active].kill();
+    instances[active] = start();
+    active = active_one(&instances).await;
+    sleep_until_unix(slot + 2).await;
+    instances[active].stop().await;
+    instances[active] = start();
+    role_when_up(instances[active].metrics).await;
+
+    // District and town groups: codes one or two segments long.
+    let receivers: Vec<i64> = chats
+        .iter()
+        .filter(|(code, _)| code.matches('.').count() <= 1)
+        .map(|(_, c)| *c)
+        .collect();
+    assert_eq!(receivers.len(), 8);
+    let copies = |s: &Sandbox, chat: i64| {
+        s.messages(chat)
+            .iter()
+            .filter(|m| m.text.contains("日报"))
+            .count()
+    };
+    sandbox
+        .wait_until("the 日报 in every district and town group", |s| {
+            receivers.iter().all(|c| copies(s, *c) > 0)
+        })
+        .await;
+    let sent_at = chrono::Utc::now().timestamp();
+    // Then one more graceful restart of the active one: its successor
+    // ticks at once, and must find the slot taken.
+    let now_active = active_one(&instances).await;
+    instances[now_active].stop().await;
+    instances[now_active] = start();
+    active_one(&instances).await;
+
+    let store = Store::open(db.url()).await.unwrap();
+    let mut conn = store.conn().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND chat_id < 0",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{pending} messages still queued");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let runs: Vec<(i64,)> =
+        sqlx::query_as("SELECT slot FROM job_runs WHERE job = 'report_daily' AND slot = $1")
+            .bind(slot)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(runs.len(), 1, "the slot claimed once");
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE text LIKE '%日报%'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(queued, 8, "one 日报 queued per receiving group");
+    drop(conn);
+    store.close().await;
+    for (code, chat) in &chats {
+        let n = copies(&sandbox, *chat);
+        let want = usize::from(receivers.contains(chat));
+        assert_eq!(n, want, "group {code}: {n} 日报\n{}", sandbox.dump());
+    }
+    eprintln!(
+        "日报 for slot {slot} delivered {} s after it",
+        sent_at - slot
+    );
+    for inst in &mut instances {
+        inst.kill();
+    }
+}
