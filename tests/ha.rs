@@ -567,6 +567,9 @@ async fn a_rolling_restart_during_500_reports_loses_and_doubles_nothing() {
     );
     drop(conn);
     store.close().await;
+    // 429s are not asserted here: under this load one instance alone, with
+    // no restart, already draws a few (retried, so nothing is lost); the
+    // count is printed for the record.
     eprintln!(
         "500 reports through 3 rolling restarts answered in {elapsed:?}; sandbox: {:?}",
         sandbox.stats()
