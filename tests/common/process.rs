@@ -8,6 +8,18 @@ use pingan::sandbox::Sandbox;
 /// `pingan run ARGS…` on the sandbox and the database at `db_url`, with
 /// `root` as superadmin; stderr is piped (the process's one-line errors).
 pub fn run_as_process(sandbox: &Sandbox, db_url: &str, root: i64, args: &[&str]) -> Child {
+    run_as_process_with(sandbox, db_url, root, args, &[])
+}
+
+/// [`run_as_process`] with `envs` added to the environment (settings such
+/// as `PINGAN_REPORT_DAILY`).
+pub fn run_as_process_with(
+    sandbox: &Sandbox,
+    db_url: &str,
+    root: i64,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_pingan"))
         .arg("run")
         .args(args)
@@ -17,6 +29,7 @@ pub fn run_as_process(sandbox: &Sandbox, db_url: &str, root: i64, args: &[&str])
         .env("DATABASE_URL", db_url)
         .env("PINGAN_SUPERADMINS", root.to_string())
         .env("RUST_LOG", "warn")
+        .envs(envs.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
