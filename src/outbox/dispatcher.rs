@@ -511,7 +511,7 @@ mod tests {
             (41..=70).collect::<Vec<_>>(),
             "30 a second, all alert copies"
         );
-        assert_eq!(plan.next_look, Some(now + Duration::from_millis(1050)));
+        assert_eq!(plan.next_look, Some(now + Duration::from_millis(1025)));
     }
 
     #[tokio::test(start_paused = true)]
@@ -534,7 +534,7 @@ mod tests {
         assert_eq!(picks(&mut plan, &mut limiter, now), Vec::<i64>::new());
         // 30 sends in this second: the next look is when the second ends,
         // not when the card's chat may write again (3 s on).
-        assert_eq!(plan.next_look, Some(now + Duration::from_millis(1050)));
+        assert_eq!(plan.next_look, Some(now + Duration::from_millis(1025)));
     }
 
     #[tokio::test(start_paused = true)]

@@ -35,7 +35,7 @@ impl Default for Limits {
             chat_burst: 3,
             group_per_minute: 20,
             alert_headroom: 2,
-            margin: Duration::from_millis(50),
+            margin: Duration::from_millis(25),
             stop_after_sends: None,
         }
     }
@@ -203,7 +203,7 @@ mod tests {
             rl.record(-(chat + 1), start);
         }
         let next = rl.next_free(-100, start, true).expect("31st must wait");
-        assert_eq!(next - start, Duration::from_millis(1050));
+        assert_eq!(next - start, Duration::from_millis(1025));
         assert_eq!(rl.next_free(-100, next, true), None);
     }
 
@@ -217,7 +217,7 @@ mod tests {
         }
         assert_eq!(
             rl.next_free(5, t0, false),
-            Some(t0 + Duration::from_millis(3050))
+            Some(t0 + Duration::from_millis(3025))
         );
     }
 
