@@ -146,6 +146,26 @@ async fn a_day_in_english_reads_as_english() {
     )
     .await;
     assert!(!preview.buttons().is_empty(), "{preview}");
+    // Sent: the copy, the live card, /alert_info and /alerts; then the day
+    // goes on to the daily report, the reminder and the escalation.
+    let (_, send) = preview
+        .buttons()
+        .into_iter()
+        .find(|(_, d)| d.starts_with("a:send:"))
+        .expect("a Send button");
+    bot.sandbox
+        .press_button(district, preview.message_id, bot.root, &send);
+    wait_text(&bot, group, "heavy rain tonight").await;
+    say(district, bot.root, "/alert_info A1").await;
+    say(district, bot.root, "/alerts").await;
+    say(district, bot.root, "/schedule daily 09:00 check the drains").await;
+    say(district, bot.root, "/schedules").await;
+    say(district, bot.root, "/tree").await;
+    say(district, bot.root, "/staff xq.hmk").await;
+    say(district, bot.root, "/stats this-month").await;
+    bot.clock.advance(10 * 3600);
+    bot.app().tick().await;
+    wait_text(&bot, district, "Daily").await;
     say(worker, worker, "/help").await;
     say(resident, resident, "/help").await;
     say(resident, resident, "/case 99").await;

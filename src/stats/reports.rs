@@ -302,7 +302,13 @@ pub fn daily(l: Locale, f: &Figures, names: &Names) -> String {
         t.push_str(&satisfaction_line(l, f));
     }
     for line in child_lines(l, f, names, |code, c| {
-        format!("{}：{}", node_label(names, code), counts_line(l, c))
+        tr!(
+            l,
+            "{}：{}",
+            "{}: {}",
+            node_label(names, code),
+            counts_line(l, c)
+        )
     }) {
         t.push('\n');
         t.push_str(&line);

@@ -76,8 +76,10 @@ async fn render(
             .as_ref()
             .map(|u| format!(" @{}", esc(u)))
             .unwrap_or_default();
-        text.push_str(&format!(
+        text.push_str(&tr!(
+            l,
             "\n• {}（{}）：{}{handle}",
+            "\n• {} ({}): {}{handle}",
             l.role(e.grant.role),
             l.post(e.grant.post),
             who.label()
