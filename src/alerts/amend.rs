@@ -39,7 +39,9 @@ pub async fn edit(
         let copy = render::copy_to(l, tz, &alert, &name, asked);
         let markup = asked.then(|| render::ack_markup(l, &alert)).flatten();
         if d.status == "pending" && rows::withdraw_if_idle(conn, d.outbox_id, now_ms).await? {
-            let msg = Outgoing::text(d.chat_id, copy).with_markup(markup);
+            let msg = Outgoing::text(d.chat_id, copy)
+                .with_markup(markup)
+                .in_lane(super::broadcast::copy_lane(&alert, d.chat_id));
             let ids = outbox::queue(conn, &[msg], now).await?;
             store::set_delivery_outbox(conn, d.id, *ids.last().expect("a row")).await?;
         } else if out_or_going(&d, now_ms) {
