@@ -231,8 +231,15 @@ impl<T: Transport> Dispatcher<T> {
             plan.add_lane(heads, limiter);
         }
         loop {
-            let busy = in_flight.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let row = match plan.next(limiter, &busy, Instant::now(), wall_ms()) {
+            // The chats with a send in flight, read under the lock (not copied
+            // for every pick); the guard ends with this statement.
+            let pick = plan.next(
+                limiter,
+                &in_flight.lock().unwrap_or_else(|e| e.into_inner()),
+                Instant::now(),
+                wall_ms(),
+            );
+            let row = match pick {
                 Pick::Send(row) => row,
                 Pick::Broken(row) => {
                     rows::mark_failed(&mut conn, row.id, "the message to edit was never sent")
